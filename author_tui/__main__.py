@@ -1,0 +1,5 @@
+import sys
+
+from author_tui.cli import main
+
+sys.exit(main())

@@ -1,0 +1,25 @@
+"""Small text predicates shared by the formats and the output checks (what counts as Korean, a URL...)."""
+
+from __future__ import annotations
+
+import re
+
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+# Han ideographs and kana: a Korean note that contains them has most likely leaked Chinese or Japanese.
+CJK_LEAK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+URL = re.compile(r"https?://[^\s)\]>\"']+")
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:[%xX×BKMT])?")
+LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9@+.\-_/]*[A-Za-z0-9+]|[A-Za-z]")
+
+
+def has_hangul(text: str) -> bool:
+    return HANGUL.search(text) is not None
+
+
+def fold_lines(text: str) -> str:
+    """Fold every line break into one space: how titles, authors and abstracts become one line."""
+    return re.sub(r"[ \t]*(?:\r\n|\r|\n)[ \t]*", " ", text).strip()
+
+
+def normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")

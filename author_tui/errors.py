@@ -1,0 +1,43 @@
+"""One error hierarchy for the whole tool: the TUI shows it as a notification, the CLI as one line + exit code."""
+
+from __future__ import annotations
+
+
+class AuthorTuiError(Exception):
+    """Base of every error the tool reports to the author. `hint` says how to fix it."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+
+
+class FormatError(AuthorTuiError):
+    """A file does not follow its format. Always names where: `path:line: expected …, found …`."""
+
+    def __init__(self, path: str, line: int, expected: str, found: str, hint: str = "") -> None:
+        self.path, self.line, self.expected, self.found = path, line, expected, found
+        super().__init__(f"{path}:{line}: expected {expected}, found {found}", hint)
+
+
+class EntryError(AuthorTuiError):
+    """An entry holds text the house format cannot represent (refused rather than written wrongly)."""
+
+
+class ConfigError(AuthorTuiError):
+    """Settings are missing or contradictory."""
+
+
+class ModelError(AuthorTuiError):
+    """The language model could not give a usable answer (network, auth, rate limit, bad output...)."""
+
+    exit_code = 3
+
+
+class ConflictError(AuthorTuiError):
+    """A file changed on disk since it was loaded, or another instance holds its lock."""

@@ -1,0 +1,72 @@
+"""Atomic file writes and change detection: nothing the author wrote is ever half-written or lost.
+
+A write goes to a temporary file in the same folder, is flushed and fsynced, then renamed over the target
+(atomic on POSIX), and the folder is fsynced so the rename survives a power cut. A reader therefore sees the
+old file or the new one, never a mix. The file's permission bits are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` in one step; create parent folders as needed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # some platforms cannot open folders; the rename is still atomic there
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a file looked like when it was loaded, to notice a change made behind the tool's back."""
+
+    path: Path
+    digest: str | None  # sha256 of the bytes; None when the file did not exist
+
+    @classmethod
+    def of(cls, path: Path, data: bytes | None) -> Snapshot:
+        return cls(Path(path), None if data is None else hashlib.sha256(data).hexdigest())
+
+    @classmethod
+    def take(cls, path: Path) -> Snapshot:
+        return cls.of(path, read_or_none(path))
+
+    def changed(self) -> bool:
+        """True when the file on disk is no longer what was loaded (edited, created or deleted)."""
+        return Snapshot.take(self.path).digest != self.digest
+
+
+def read_or_none(path: Path) -> bytes | None:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        return None
