@@ -108,3 +108,11 @@ class Digest(BaseModel):
             found = Day(date=date)
             self.days.append(found)
         return found
+
+
+class ArchiveDoc(BaseModel):
+    """One past note of the author's, as retrieval and the tag engine see it."""
+
+    key: str = Field(description="Stable id: a vault note's path, or 'digest.txt#3' for a digest entry.")
+    date: dt.date | None = Field(None, description="The day it was written (vault: from the file name).")
+    entry: Entry
