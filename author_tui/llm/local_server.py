@@ -1,0 +1,324 @@
+"""The embedded model server: llama.cpp's OpenAI-compatible server as a child that never outlives us.
+
+Why this exists: with no endpoint configured the tool still has to work, offline and without a key, so it
+starts `python -m llama_cpp.server` on a free loopback port on first use and talks to it like any other
+OpenAI endpoint. The server is heavy (hundreds of MB), so it must go away with the tool however the tool
+ends. The parent does not start it directly but through a small supervisor (this module run with
+`--watch-fd`) that
+
+- holds the read end of a pipe whose write end only the parent has: when the parent exits, is killed
+  (even with SIGKILL) or crashes, the kernel closes that end, the supervisor reads EOF and stops the server;
+- starts the server with PR_SET_PDEATHSIG (Linux), so killing the supervisor itself kills the server.
+
+Why not PDEATHSIG straight from the parent: it fires when the *thread* that forked the child ends, and the
+TUI starts the server from a short-lived worker thread; `preexec_fn` is also unsafe in a threaded parent.
+The supervisor is single-threaded, so both concerns vanish there. The parent still stops every server it
+started at normal exit (atexit), synchronously, so nothing is left behind even briefly.
+"""
+
+from __future__ import annotations
+
+import atexit
+import ctypes
+import importlib.util
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from author_tui.errors import ModelError
+
+HOST = "127.0.0.1"  # never another interface: the server has no authentication
+Command = Callable[[int], Sequence[str]]
+"""Port -> the command line of an OpenAI-compatible server listening on HOST:port."""
+
+_PROJECT_ROOT = Path(__file__).resolve().parents[2]  # so the supervisor imports this very checkout
+_live: set[LocalServer] = set()  # started and not yet stopped: what atexit stops
+
+
+def free_port(host: str = HOST) -> int:
+    """A port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def default_threads() -> int:
+    """All cores, capped: llama.cpp gains little past 8 threads on CPU and the TUI needs some room."""
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def llama_command(model_path: Path, *, alias: str, n_ctx: int = 4096, threads: int | None = None) -> Command:
+    """The llama.cpp server command for `model_path`, as a function of the port."""
+    threads = threads or default_threads()
+
+    def command(port: int) -> list[str]:
+        return [
+            sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--model_alias", alias,
+            "--host", HOST, "--port", str(port), "--n_ctx", str(n_ctx),
+            "--n_threads", str(threads), "--n_threads_batch", str(threads),
+        ]
+
+    return command
+
+
+def require_llama_cpp() -> None:
+    """Fail early, with the fix, when the [local] extra is not installed."""
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise ModelError(
+            "the embedded model needs llama-cpp-python, which is not installed",
+            hint="pip install 'author-tui[local]', or set base_url / OPENAI_BASE_URL to use an endpoint",
+        )
+
+
+class LocalServer:
+    """One OpenAI-compatible server child on a loopback port: `start()` waits until it answers."""
+
+    def __init__(
+        self,
+        command: Command,
+        *,
+        port: int | None = None,
+        startup_timeout: float = 120.0,
+        log_path: Path | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._command = command
+        self._fixed_port = port
+        self.port = port or 0  # a free one is picked at start
+        self.startup_timeout = startup_timeout
+        self._keep_log = log_path is not None
+        self.log_path = log_path
+        self._clock, self._sleep = clock, sleep
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._watch_w: int | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL for an OpenAI client."""
+        return f"http://{HOST}:{self.port}/v1"
+
+    @property
+    def pid(self) -> int | None:
+        """The supervisor's process id (the server is its only child)."""
+        return self._proc.pid if self._proc else None
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> LocalServer:
+        """Start the supervisor and server; return once `GET /v1/models` answers, else raise ModelError."""
+        if self.alive:
+            return self
+        self._spawn()
+        _live.add(self)
+        self._wait_ready()
+        return self
+
+    def _spawn(self) -> None:
+        self.port = self._fixed_port or free_port()
+        if self.log_path is None:
+            fd, name = tempfile.mkstemp(prefix="author-tui-local-server-", suffix=".log")
+            os.close(fd)
+            self.log_path = Path(name)
+        read_fd, self._watch_w = os.pipe()  # both ends non-inheritable unless passed on purpose
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(_PROJECT_ROOT),
+                                                                        os.environ.get("PYTHONPATH")])))
+        command = self._command(self.port)
+        supervisor = [sys.executable, "-m", __name__, "--watch-fd", str(read_fd), "--", *command]
+        try:
+            with open(self.log_path, "ab") as log:
+                self._proc = subprocess.Popen(
+                    supervisor, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                    pass_fds=(read_fd,), env=env,
+                    start_new_session=True,  # a Ctrl-C at the terminal reaches only us; we stop it in order
+                )
+        finally:
+            os.close(read_fd)
+
+    def _wait_ready(self) -> None:
+        deadline = self._clock() + self.startup_timeout
+        while True:
+            assert self._proc is not None
+            code = self._proc.poll()
+            if code is not None:
+                tail = self.log_tail()
+                self.stop()
+                raise ModelError(f"the embedded model server exited with code {code} before it was ready:\n"
+                                 f"{tail}", hint="see its output above; check the model file and free memory")
+            if self._answers():
+                return
+            if self._clock() >= deadline:
+                tail = self.log_tail()
+                self.stop()
+                raise ModelError(
+                    f"the embedded model server did not answer {self.url}/models within "
+                    f"{self.startup_timeout:g} s:\n{tail}",
+                    hint="the machine may be busy or short of memory; try again or use a smaller model",
+                )
+            self._sleep(0.1)
+
+    def _answers(self) -> bool:
+        # No proxy: a proxy from the environment must never see (or break) loopback traffic.
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(f"{self.url}/models", timeout=2.0) as response:
+                return bool(response.status == 200 and b'"data"' in response.read())
+        except OSError:  # refused while starting, reset, timeout: not ready yet
+            return False
+
+    def log_tail(self, lines: int = 8) -> str:
+        """The last lines the server printed, for error messages."""
+        try:
+            text = self.log_path.read_bytes()[-4000:].decode("utf-8", "replace") if self.log_path else ""
+        except OSError:
+            return "(no server output)"
+        return "\n".join(text.splitlines()[-lines:]) or "(no server output)"
+
+    def wait(self) -> int:
+        """Block until the server ends by itself (serve-local in the foreground); its exit code."""
+        assert self._proc is not None
+        return self._proc.wait()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the server and its supervisor and wait until both are gone. Safe to call twice."""
+        if self._watch_w is not None:
+            os.close(self._watch_w)  # EOF at the supervisor: it stops the server and exits
+            self._watch_w = None
+        if self._proc is not None:
+            try:
+                self._proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()  # the server goes with it through PDEATHSIG
+                self._proc.wait()
+        _live.discard(self)
+        if self.log_path is not None and not self._keep_log:
+            self.log_path.unlink(missing_ok=True)
+            self.log_path = None
+
+    def __enter__(self) -> LocalServer:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+@atexit.register
+def _stop_all() -> None:
+    for server in list(_live):
+        server.stop()
+
+
+# --- the process's embedded server, started on demand -------------------------------------------------
+
+_lock = threading.Lock()  # TUI workers may ask for the server at the same time
+_current: tuple[Path, LocalServer] | None = None
+
+
+def server_for(settings: object | None) -> tuple[Path, LocalServer]:
+    """The (model file, unstarted server) the settings ask for; tests replace this to avoid llama.cpp."""
+    from author_tui.llm.local_model import model_alias, resolve_model_path
+
+    require_llama_cpp()  # before assembling hundreds of MB for a runtime that is not there
+    model = resolve_model_path(settings)
+    command = llama_command(model, alias=model_alias(settings),
+                            n_ctx=int(getattr(settings, "local_context_size", 4096) or 4096))
+    return model, LocalServer(command)
+
+
+def ensure_local_server(settings: object | None = None) -> str:
+    """Base URL (`http://127.0.0.1:PORT/v1`) of this process's embedded server, started on first use.
+
+    The server is started once and reused; it is started again if it died, or if the settings now name
+    another model file.
+    """
+    global _current
+    with _lock:
+        model, server = server_for(settings)
+        if _current and _current[0] == model and _current[1].alive:
+            return _current[1].url
+        stop_local_server_locked()
+        _current = (model, server.start())
+        return server.url
+
+
+def stop_local_server() -> None:
+    """Stop this process's embedded server, if one runs (it would be stopped at exit anyway)."""
+    with _lock:
+        stop_local_server_locked()
+
+
+def stop_local_server_locked() -> None:
+    global _current
+    if _current:
+        _current[1].stop()
+        _current = None
+
+
+# --- the supervisor (runs in its own process) ---------------------------------------------------------
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A preexec_fn that makes the child get SIGKILL when `parent` dies (Linux only; else None)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before fork: nothing to load in the child
+
+    def arm() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(1)
+
+    return arm
+
+
+def supervise(watch_fd: int, command: Sequence[str], grace: float = 5.0) -> int:
+    """Run `command` until it exits, `watch_fd` reaches EOF (parent gone) or we get a stop signal."""
+    stopping = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, request_stop)
+    child = subprocess.Popen(list(command), preexec_fn=_die_with_parent(os.getpid()))
+    while not stopping and child.poll() is None:
+        readable, _, _ = select.select([watch_fd], [], [], 0.2)
+        if readable and not os.read(watch_fd, 64):
+            break  # EOF: the parent closed its end or died
+    if child.poll() is not None:
+        return child.returncode
+    child.terminate()
+    try:
+        child.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        child.kill()  # e.g. a generation still running after SIGTERM
+        child.wait()
+    return 0
+
+
+def _main(argv: Sequence[str]) -> int:
+    if len(argv) < 4 or argv[0] != "--watch-fd" or argv[2] != "--":
+        print("usage: python -m author_tui.llm.local_server --watch-fd FD -- COMMAND...", file=sys.stderr)
+        return 2
+    return supervise(int(argv[1]), argv[3:])
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
