@@ -17,7 +17,12 @@ def has_hangul(text: str) -> bool:
 
 
 def fold_lines(text: str) -> str:
-    """Fold every line break into one space: how titles, authors and abstracts become one line."""
+    """Fold line breaks into single spaces (and trim): how titles, authors and abstracts become one line.
+
+    Text without a line break is returned as it is, so a line read from a file keeps every byte.
+    """
+    if "\n" not in text and "\r" not in text:
+        return text
     return re.sub(r"[ \t]*(?:\r\n|\r|\n)[ \t]*", " ", text).strip()
 
 
