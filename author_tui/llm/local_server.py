@@ -180,6 +180,8 @@ class LocalServer:
 
     def log_tail(self, lines: int = 8) -> str:
         """The last lines the server printed, for error messages."""
+        if self.log_path and not self.log_path.is_file():  # e.g. /dev/stderr: already on screen
+            return f"(server output went to {self.log_path})"
         try:
             text = self.log_path.read_bytes()[-4000:].decode("utf-8", "replace") if self.log_path else ""
         except OSError:
