@@ -1,0 +1,74 @@
+"""Atomic writes, change detection and the cross-process lock, on real files and real processes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from author_tui.errors import ConflictError
+from author_tui.store.files import Snapshot, write_atomic
+from author_tui.store.locks import file_lock
+
+
+def test_write_atomic_replaces_content_keeps_mode_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "day.txt"
+    target.write_bytes(b"old")
+    target.chmod(0o600)
+    write_atomic(target, "새 내용".encode())
+    assert target.read_bytes() == "새 내용".encode()
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["day.txt"]
+
+
+def test_write_atomic_failure_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "day.txt"
+    target.write_bytes(b"precious")
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(target, b"new")
+    assert target.read_bytes() == b"precious"
+    assert [p.name for p in tmp_path.iterdir()] == ["day.txt"]
+
+
+def test_snapshot_notices_edit_creation_and_deletion(tmp_path: Path) -> None:
+    target = tmp_path / "day.txt"
+    missing = Snapshot.take(target)
+    target.write_bytes(b"a")
+    assert missing.changed()
+    loaded = Snapshot.take(target)
+    assert not loaded.changed()
+    target.write_bytes(b"b")
+    assert loaded.changed()
+    target.unlink()
+    assert loaded.changed()
+
+
+def test_lock_is_exclusive_across_processes_and_released_on_exit(tmp_path: Path) -> None:
+    target = tmp_path / "day.txt"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            from author_tui.store.locks import file_lock
+            with file_lock({str(target)!r}):
+                print("locked", flush=True)
+                sys.stdin.readline()
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1])),
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with pytest.raises(ConflictError, match="another author-tui process"), file_lock(target, timeout=0.2):
+        pass
+    holder.kill()  # a killed holder must not leave the lock behind
+    holder.wait()
+    with file_lock(target, timeout=2):
+        pass
