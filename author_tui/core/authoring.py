@@ -1,0 +1,324 @@
+"""The three things a model does for the author, as use cases the TUI and the batch commands share.
+
+Why here and this small: the TUI and `author-tui draft` / batch translation must behave the same, so the
+prompting, few-shot selection and output checks live in one place, over a client protocol. No openai here:
+`author_tui.llm.build_authoring(settings)` builds the real thing (an OpenAI-compatible client with cache,
+retries and the structured-output ladder); tests pass any object with a `generate` method.
+
+Usage:
+
+    authoring = build_authoring(settings)             # from author_tui.llm
+    result = authoring.draft_note(paper, on_delta=show, cancel=token)
+    result.value.note, result.warnings, result.usage  # NoteDraft, [OutputWarning], Usage
+    authoring.translate(entry)      -> Result[Translation]     (entry.note must be set)
+    authoring.suggest_tags(entry)   -> Result[TagSuggestions]
+    authoring.totals                -> Usage summed over every call so far (the TUI's status line)
+
+`on_delta(text_so_far)` receives the growing text of the main field (the note, the English; nothing for
+tags) while the reply streams. `cancel.cancel()` from another thread stops the stream between chunks and
+the call raises `Cancelled`. Failures raise `author_tui.errors.ModelError` with a hint saying how to fix it.
+`exclude` (a doc key) keeps a past note out of its own few-shot examples, for evaluation on the archive.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from pydantic import BaseModel, Field, field_validator
+
+from author_tui.core.checks import (
+    DEFAULT_BOUNDS,
+    Bounds,
+    OutputWarning,
+    check_note,
+    check_tags,
+    check_translation,
+)
+from author_tui.core.model import ArchiveDoc, Entry
+from author_tui.core.prompting import Message, PromptTemplate, clip, fit_examples
+from author_tui.errors import EntryError, ModelError
+
+T = TypeVar("T", bound=BaseModel)
+OnDelta = Callable[[str], None]
+
+
+class NoteDraft(BaseModel):
+    note: str = Field(description="The Korean note in the author's voice: 1-3 terse sentences.")
+
+    @field_validator("note")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+
+class Translation(BaseModel):
+    english: str = Field(description="The English translation of the Korean note.")
+
+    @field_validator("english")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+
+class TagSuggestions(BaseModel):
+    tags: list[str] = Field(description="Hashtags without '#', most relevant first, usually 1-3.")
+    new_tags: list[str] = Field(default_factory=list, description="Those of `tags` not in the vocabulary.")
+
+    @field_validator("tags", "new_tags")
+    @classmethod
+    def _clean(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(t.strip().lstrip("#") for t in value if t.strip().lstrip("#")))
+
+
+class Cancelled(ModelError):
+    """The author cancelled the request; not a failure to report loudly."""
+
+    def __init__(self) -> None:
+        super().__init__("cancelled")
+
+
+class CancelToken:
+    """Set from any thread; the client checks it between streamed chunks and between retries."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`, waking early on cancel; True when cancelled."""
+        return self._event.wait(seconds)
+
+    def raise_if_cancelled(self) -> None:
+        if self.cancelled:
+            raise Cancelled()
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Tokens spent: per call, or summed. `cached_tokens` are prompt tokens the provider served from its
+    own prompt cache; `cache_hits` are calls answered from our reply cache (they cost nothing)."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    requests: int = 0
+    cache_hits: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(*(a + b for a, b in zip(self._values(), other._values(), strict=True)))
+
+    def _values(self) -> tuple[int, ...]:
+        return (
+            self.prompt_tokens,
+            self.completion_tokens,
+            self.cached_tokens,
+            self.requests,
+            self.cache_hits,
+        )
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True)
+class ModelRequest:
+    """What the client is asked: rendered messages plus what it needs for caching and streaming."""
+
+    task: str
+    messages: tuple[Message, ...]
+    prompt_hash: str
+    max_tokens: int | None = None
+    temperature: float | None = None  # None: the client's configured temperature
+    preview_field: str | None = None  # the output field whose text is streamed to on_delta
+
+
+@dataclass(frozen=True)
+class Reply(Generic[T]):
+    value: T
+    usage: Usage
+    cached: bool = False
+
+
+class ModelClient(Protocol):
+    def generate(
+        self,
+        request: ModelRequest,
+        output: type[T],
+        *,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Reply[T]: ...
+
+
+class SimilarNotes(Protocol):
+    """author_tui.core.retrieval.SimilarityIndex, seen from here."""
+
+    def similar(self, entry: Entry, k: int, exclude: Any = None) -> list[tuple[ArchiveDoc, float]]: ...
+
+
+class TagEngineLike(Protocol):
+    """author_tui.core.tags.TagEngine, seen from here."""
+
+    vocabulary: Counter[str]
+
+    def suggest(self, entry: Entry, exclude: Any = None) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Result(Generic[T]):
+    value: T
+    warnings: list[OutputWarning]
+    usage: Usage
+    cached: bool = False
+
+
+@dataclass
+class Authoring:
+    """Draft, translate and tag, each returning value + warnings + usage. Thread-safe."""
+
+    client: ModelClient
+    prompts: Mapping[str, PromptTemplate]
+    similar: SimilarNotes | None = None
+    tags: TagEngineLike | None = None
+    bounds: Bounds = DEFAULT_BOUNDS
+    totals: Usage = Usage()
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def draft_note(
+        self,
+        paper: Entry,
+        *,
+        exclude: Any = None,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Result[NoteDraft]:
+        if not paper.title.strip():
+            raise EntryError("a paper needs a title before a note can be drafted")
+        examples = self._examples("draft", paper, exclude, _draft_example, lambda e: e.has_note)
+        values = {
+            "title": paper.title,
+            "authors": paper.authors or "(unknown)",
+            "abstract": paper.abstract or "(no abstract)",
+            "examples": examples,
+        }
+        reply = self._call("draft", values, NoteDraft, "note", on_delta, cancel)
+        return self._result(reply, check_note(reply.value.note, self.bounds))
+
+    def translate(
+        self,
+        entry: Entry,
+        *,
+        exclude: Any = None,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Result[Translation]:
+        if not entry.has_note:
+            raise EntryError(f"'{entry.title}' has no Korean note to translate")
+        examples = self._examples(
+            "translate", entry, exclude, _translate_example, lambda e: e.has_note and e.has_english
+        )
+        values = {"title": entry.title, "note": entry.note, "examples": examples}
+        reply = self._call("translate", values, Translation, "english", on_delta, cancel)
+        return self._result(reply, check_translation(entry.note, reply.value.english, self.bounds))
+
+    def suggest_tags(
+        self,
+        entry: Entry,
+        *,
+        exclude: Any = None,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Result[TagSuggestions]:
+        vocabulary: Counter[str] = self.tags.vocabulary if self.tags else Counter()
+        template = self.prompts["tags"]
+        values = {
+            "title": entry.title,
+            "abstract": clip(entry.abstract, 600) or "(no abstract)",
+            "note": entry.note or "(no note yet)",
+            "vocabulary": _vocabulary(vocabulary, int(template.param("vocabulary_size", 120))),
+            "candidates": self._candidates(entry, exclude),
+        }
+        reply = self._call("tags", values, TagSuggestions, None, on_delta, cancel)
+        value = reply.value
+        return self._result(reply, check_tags(value.tags, value.new_tags, vocabulary, self.bounds))
+
+    # --- internals ----------------------------------------------------------------------------------
+
+    def _call(
+        self,
+        task: str,
+        values: dict[str, Any],
+        output: type[T],
+        preview: str | None,
+        on_delta: OnDelta | None,
+        cancel: CancelToken | None,
+    ) -> Reply[T]:
+        template = self.prompts[task]
+        request = ModelRequest(
+            task,
+            tuple(template.render(**values)),
+            template.content_hash,
+            max_tokens=template.param("max_tokens"),
+            preview_field=preview,
+        )
+        reply = self.client.generate(request, output, on_delta=on_delta, cancel=cancel)
+        with self._lock:
+            self.totals = self.totals + reply.usage
+        return reply
+
+    def _result(self, reply: Reply[T], warnings: list[OutputWarning]) -> Result[T]:
+        return Result(reply.value, warnings, reply.usage, reply.cached)
+
+    def _examples(
+        self,
+        task: str,
+        entry: Entry,
+        exclude: Any,
+        render: Callable[[Entry], str],
+        usable: Callable[[Entry], bool],
+    ) -> str:
+        """The most similar past notes, best first, that fit the template's example token budget."""
+        template = self.prompts[task]
+        if self.similar is None:
+            return "(no examples)"
+        limit = int(template.param("examples", 6))
+        found = self.similar.similar(entry, k=limit * 4, exclude=exclude)
+        rendered = (render(doc.entry) for doc, _ in found if usable(doc.entry))
+        chosen = fit_examples(rendered, int(template.param("example_tokens", 1500)), limit)
+        return "\n\n".join(chosen) or "(no examples)"
+
+    def _candidates(self, entry: Entry, exclude: Any) -> str:
+        if self.tags is None:
+            return "(none)"
+        suggestion = self.tags.suggest(entry, exclude=exclude)
+        lines = [f"#{c.tag} {c.score:.2f}" for c in getattr(suggestion, "candidates", [])]
+        return "\n".join(lines) or "(none)"
+
+
+def _draft_example(entry: Entry) -> str:
+    return f"Title: {entry.title}\nAbstract: {clip(entry.abstract, 300) or '(none)'}\nNote: {entry.note.strip()}"
+
+
+def _translate_example(entry: Entry) -> str:
+    return f"Korean: {entry.note.strip()}\nEnglish: {entry.english.strip()}"
+
+
+def _vocabulary(vocabulary: Counter[str], size: int) -> str:
+    if not vocabulary:
+        return "(no vocabulary: propose tags and mark them all new)"
+    return " ".join(f"#{tag}({count})" for tag, count in vocabulary.most_common(size))
+
+
+def warnings_text(warnings: Sequence[OutputWarning]) -> list[str]:
+    return [str(w) for w in warnings]

@@ -1,0 +1,94 @@
+"""The only package that talks to language models (and imports openai). Start here: `build_authoring`.
+
+    from author_tui.llm import build_authoring
+    authoring = build_authoring(settings)          # core.authoring.Authoring over the configured endpoint
+    authoring.draft_note(paper) / .translate(entry) / .suggest_tags(entry)
+
+With no `base_url`, the embedded llama.cpp server is started (author_tui.llm.local_server). Heavy imports
+happen inside the functions, so importing this package is cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+if TYPE_CHECKING:
+    from author_tui.config import Settings
+    from author_tui.core.authoring import Authoring, SimilarNotes, TagEngineLike
+    from author_tui.core.model import ArchiveDoc
+    from author_tui.llm.client import OpenAIModelClient
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def endpoint_and_model(settings: Settings) -> tuple[str, str]:
+    """The base URL to call (starting the embedded server when none is set) and the model name."""
+    from author_tui.config import DEFAULT_REMOTE_MODEL
+
+    if settings.base_url:
+        return settings.base_url, settings.model or DEFAULT_REMOTE_MODEL
+    from author_tui.llm.local_model import model_alias
+    from author_tui.llm.local_server import ensure_local_server
+
+    return ensure_local_server(settings), settings.model or model_alias(settings)
+
+
+def build_client(settings: Settings) -> OpenAIModelClient:
+    """The OpenAI-compatible client with the reply cache and endpoint memory in settings.cache_dir."""
+    from author_tui.llm.cache import EndpointMemory, ReplyCache
+    from author_tui.llm.client import ClientOptions, OpenAIModelClient
+
+    base_url, model = endpoint_and_model(settings)
+    key = settings.api_key.get_secret_value() if settings.api_key else None
+    options = ClientOptions(
+        base_url=base_url,
+        model=model,
+        api_key=key,
+        temperature=settings.temperature,
+        timeout=settings.timeout,
+        max_retries=settings.max_retries,
+        concurrency=settings.concurrency,
+        use_cache=not settings.no_cache,
+        refresh=settings.refresh,
+        key_required=not is_loopback(base_url),
+    )
+    cache = ReplyCache(settings.cache_dir, settings.cache_size_mb)
+    return OpenAIModelClient(options, cache, EndpointMemory(settings.cache_dir))
+
+
+def build_authoring(settings: Settings, docs: Sequence[ArchiveDoc] | None = None) -> Authoring:
+    """The use cases over the configured model, with few-shot examples and tags from the archive.
+
+    `docs` defaults to the notes found in `settings.archive` (none configured: no examples, no vocabulary).
+    """
+    from author_tui.core.authoring import Authoring
+    from author_tui.llm.prompts import load_prompts
+
+    prompts = load_prompts(settings.prompts_dir)
+    if docs is None:
+        docs = load_docs(settings)
+    similar, tags = _archive_helpers(docs)
+    return Authoring(build_client(settings), prompts, similar=similar, tags=tags)
+
+
+def load_docs(settings: Settings) -> list[ArchiveDoc]:
+    if not settings.archive:
+        return []
+    from author_tui.store.archive import load_archive
+
+    return list(load_archive(settings.archive))
+
+
+def _archive_helpers(docs: Sequence[ArchiveDoc]) -> tuple[SimilarNotes | None, TagEngineLike | None]:
+    if not docs:
+        return None, None
+    from author_tui.core.retrieval import SimilarityIndex
+    from author_tui.core.tags import TagEngine
+
+    return SimilarityIndex.build(docs), TagEngine.build(docs)
+
+
+def is_loopback(url: str) -> bool:
+    return (urlparse(url).hostname or "") in LOOPBACK

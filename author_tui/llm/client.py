@@ -1,0 +1,271 @@
+"""The one seam between author-tui and a language model: an OpenAI-compatible chat endpoint.
+
+Why it exists: `core.authoring` asks for "this structure, from these messages"; this module turns that into
+HTTP with everything a real endpoint needs: the reply cache, the structured-output ladder (with one repair
+retry that quotes the validation error), streaming with a cancel token checked between chunks, retries
+with backoff on transient failures, a bound on requests in flight, and token usage per call.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+import openai
+
+from author_tui.core.authoring import CancelToken, ModelRequest, OnDelta, Reply, T, Usage
+from author_tui.core.prompting import Message
+from author_tui.errors import ModelError
+from author_tui.llm.cache import EndpointMemory, ReplyCache, cache_key
+from author_tui.llm.failures import (
+    Backoff,
+    FormatRejected,
+    RetryableReply,
+    explain,
+    is_context_error,
+    is_transient,
+    no_key,
+    retry_after,
+)
+from author_tui.llm.structured import OutputInvalid, Rung, ladder, repair_message
+
+
+@dataclass
+class ClientOptions:
+    """How to call the endpoint (built from Settings by `author_tui.llm.build_client`)."""
+
+    base_url: str
+    model: str
+    api_key: str | None
+    temperature: float = 0.3
+    timeout: float = 60.0
+    max_retries: int = 3
+    concurrency: int = 4
+    use_cache: bool = True
+    refresh: bool = False
+    key_required: bool = True  # False for loopback servers (the embedded one, test servers)
+
+
+class OpenAIModelClient:
+    """Implements `core.authoring.ModelClient` over the `openai` package. Thread-safe."""
+
+    def __init__(
+        self,
+        options: ClientOptions,
+        cache: ReplyCache | None,
+        memory: EndpointMemory | None,
+        backoff: Backoff | None = None,
+        sleep: Callable[[float], None] | None = None,
+        http_client: httpx2.Client | None = None,
+    ) -> None:
+        self.options = options
+        self._cache = cache
+        self._memory = memory
+        self._backoff = backoff or Backoff()
+        self._sleep = sleep
+        self._slots = threading.BoundedSemaphore(options.concurrency)
+        self._openai = openai.OpenAI(
+            base_url=options.base_url,
+            api_key=options.api_key or "not-needed",
+            timeout=options.timeout,
+            max_retries=0,
+            http_client=http_client,
+        )
+
+    # --- the protocol ----------------------------------------------------------------------------------
+
+    def generate(
+        self,
+        request: ModelRequest,
+        output: type[T],
+        *,
+        on_delta: OnDelta | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Reply[T]:
+        cancel = cancel or CancelToken()
+        if self.options.key_required and not self.options.api_key:
+            raise no_key(self.options.base_url)
+        temperature = self.options.temperature if request.temperature is None else request.temperature
+        key = cache_key(self.options.base_url, self.options.model, request, temperature, output.model_json_schema())
+        cached = self._cached(key, output)
+        if cached is not None:
+            if on_delta and request.preview_field:
+                on_delta(str(getattr(cached, request.preview_field)))
+            return Reply(cached, Usage(cache_hits=1), cached=True)
+        value, usage = self._climb(request, output, temperature, on_delta, cancel)
+        if self._cache is not None and self.options.use_cache:
+            self._cache.set(key, value.model_dump())
+        return Reply(value, usage)
+
+    def _cached(self, key: str, output: type[T]) -> T | None:
+        if self._cache is None or not self.options.use_cache or self.options.refresh:
+            return None
+        data = self._cache.get(key)
+        try:
+            return output.model_validate(data) if data is not None else None
+        except ValueError:
+            return None  # written by an older schema: ask again
+
+    # --- the ladder --------------------------------------------------------------------------------------
+
+    def _climb(
+        self,
+        request: ModelRequest,
+        output: type[T],
+        temperature: float,
+        on_delta: OnDelta | None,
+        cancel: CancelToken,
+    ) -> tuple[T, Usage]:
+        endpoint, model = self.options.base_url, self.options.model
+        remembered = self._memory.rung(endpoint, model) if self._memory else None
+        rungs = ladder(remembered)
+        for index, rung in enumerate(rungs):
+            try:
+                value, usage = self._on_rung(
+                    rung, request, output, temperature, on_delta, cancel, probing=index + 1 < len(rungs)
+                )
+            except FormatRejected:
+                continue
+            if self._memory is not None:
+                self._memory.remember(endpoint, model, rung.name)
+            return value, usage
+        raise ModelError(f"{endpoint} rejected every way of asking for structured output")
+
+    def _on_rung(
+        self,
+        rung: Rung,
+        request: ModelRequest,
+        output: type[T],
+        temperature: float,
+        on_delta: OnDelta | None,
+        cancel: CancelToken,
+        probing: bool,
+    ) -> tuple[T, Usage]:
+        messages = _with_instruction(list(request.messages), rung.instruction(output))
+        call = _Call(rung, rung.response_format(output), request, temperature, on_delta, probing)
+        text, usage = self._complete(call, messages, cancel)
+        try:
+            return rung.parse(text, output), usage  # type: ignore[return-value]
+        except OutputInvalid as error:
+            first = str(error)
+        # One repair: show the model its answer and what was wrong with it.
+        repair = messages + [Message("assistant", text), Message("user", repair_message(first))]
+        text, more = self._complete(call, repair, cancel)
+        usage = usage + more
+        try:
+            return rung.parse(text, output), usage  # type: ignore[return-value]
+        except OutputInvalid as error:
+            raise ModelError(
+                f"the model's {request.task} answer was unusable twice: {error}",
+                hint="retry, lower the temperature, or use a stronger model (--model)",
+            ) from None
+
+    # --- one completion, with retries -------------------------------------------------------------------
+
+    def _complete(self, call: _Call, messages: list[Message], cancel: CancelToken) -> tuple[str, Usage]:
+        attempt = 0
+        while True:
+            cancel.raise_if_cancelled()
+            try:
+                with self._slots:
+                    return self._stream(call, messages, cancel)
+            except openai.APIStatusError as error:
+                if call.probing and call.response_format and _format_refusal(error):
+                    raise FormatRejected() from error
+                if not is_transient(error) or attempt >= self.options.max_retries:
+                    raise self._explain(error) from error
+                self._wait(self._backoff.delay(attempt, retry_after(error)), cancel)
+            except (openai.APIError, httpx2.TransportError, RetryableReply, ValueError) as error:
+                if not is_transient(error) or attempt >= self.options.max_retries:
+                    raise self._explain(error) from error
+                self._wait(self._backoff.delay(attempt), cancel)
+            attempt += 1
+
+    def _stream(self, call: _Call, messages: list[Message], cancel: CancelToken) -> tuple[str, Usage]:
+        kwargs: dict[str, Any] = {
+            "model": self.options.model,
+            "messages": [m.as_dict() for m in messages],
+            "temperature": call.temperature,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if call.request.max_tokens:
+            kwargs["max_tokens"] = call.request.max_tokens
+        if call.response_format:
+            kwargs["response_format"] = call.response_format
+        stream = self._openai.chat.completions.create(**kwargs)
+        parts: list[str] = []
+        usage = Usage(requests=1)
+        shown = ""
+        finished = False
+        try:
+            for chunk in stream:
+                cancel.raise_if_cancelled()
+                usage = _usage(chunk, usage)
+                for choice in chunk.choices:
+                    parts.append(choice.delta.content or "")
+                    finished = finished or choice.finish_reason is not None
+                shown = self._preview(call, "".join(parts), shown)
+        finally:
+            stream.close()
+        if not finished:
+            raise RetryableReply("the stream ended before the reply was finished")
+        return "".join(parts), usage
+
+    def _preview(self, call: _Call, text: str, shown: str) -> str:
+        if call.on_delta is None or call.request.preview_field is None:
+            return shown
+        current = call.rung.preview(text, call.request.preview_field)
+        if current != shown:
+            call.on_delta(current)
+        return current
+
+    def _wait(self, seconds: float, cancel: CancelToken) -> None:
+        if self._sleep is not None:
+            self._sleep(seconds)
+            cancel.raise_if_cancelled()
+        elif cancel.wait(seconds):
+            cancel.raise_if_cancelled()
+
+    def _explain(self, error: BaseException) -> ModelError:
+        return explain(error, self.options.base_url, self.options.model, self.options.timeout)
+
+    def close(self) -> None:
+        self._openai.close()
+
+
+@dataclass(frozen=True)
+class _Call:
+    rung: Rung
+    response_format: dict[str, Any] | None
+    request: ModelRequest
+    temperature: float
+    on_delta: OnDelta | None
+    probing: bool  # a lower rung exists to fall back to
+
+
+def _with_instruction(messages: list[Message], instruction: str) -> list[Message]:
+    last = messages[-1]
+    return messages[:-1] + [Message(last.role, f"{last.content}\n\n{instruction}")]
+
+
+def _format_refusal(error: openai.APIStatusError) -> bool:
+    """A refusal of response_format: llama.cpp answers 500, OpenAI and others 400/422 naming it."""
+    if is_context_error(error) or error.status_code in (401, 403, 404, 429):
+        return False
+    if error.status_code == 500:
+        return True
+    text = str(error).lower()
+    return error.status_code in (400, 422) and ("response_format" in text or "schema" in text)
+
+
+def _usage(chunk: Any, usage: Usage) -> Usage:
+    reported = getattr(chunk, "usage", None)
+    if not reported:
+        return usage
+    details = getattr(reported, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", 0) or 0
+    return Usage(reported.prompt_tokens or 0, reported.completion_tokens or 0, cached, usage.requests)

@@ -1,0 +1,32 @@
+"""Load the prompt templates from their folder: the files in prompts/ (or `prompts_dir` in the settings).
+
+Why separate from core.prompting: reading files is I/O, which the core does not do.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from author_tui.core.prompting import PromptError, PromptTemplate
+
+# The checkout's prompts/ folder (author-tui is run from a checkout or an editable install).
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "prompts"
+REQUIRED = ("draft", "translate", "tags")
+
+
+def load_prompts(folder: Path | None = None) -> dict[str, PromptTemplate]:
+    """Every `*.md` template in the folder by name; the three the use cases need must be there."""
+    folder = Path(folder) if folder else DEFAULT_DIR
+    if not folder.is_dir():
+        raise PromptError(f"prompt folder {folder} does not exist", hint="set prompts_dir to the prompts/ folder")
+    templates = {}
+    for path in sorted(folder.glob("*.md")):
+        template = PromptTemplate.parse(path.read_text(encoding="utf-8"), source=str(path))
+        templates[template.name] = template
+    missing = [name for name in REQUIRED if name not in templates]
+    if missing:
+        raise PromptError(
+            f"prompt folder {folder} lacks {', '.join(missing)}",
+            hint="each needs a file with 'name: <task>' in its front matter",
+        )
+    return templates
