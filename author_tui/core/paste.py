@@ -66,7 +66,10 @@ def _labelled(lines: list[str]) -> Entry:
         label = _label(line)
         if label:
             current = label
-            fields.setdefault(label, []).append(LABEL.match(line).group(2))  # type: ignore[union-attr]
+            value = LABEL.match(line).group(2)  # type: ignore[union-attr]
+            fields.setdefault(label, []).append(value)
+            cited = ARXIV_ID.search(value) if label == "cite as" else None
+            link = link or (f"https://arxiv.org/abs/{cited.group(1)}" if cited else None)
             continue
         ref = ARXIV_REF.match(line) or (URL.fullmatch(line) and ARXIV_ID.search(line))
         if ref:

@@ -1,0 +1,193 @@
+"""The use cases over the client protocol: prompts, few-shot examples, checks, usage totals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from collections import deque
+from typing import Any
+
+import pytest
+
+from author_tui.core.authoring import (
+    Authoring,
+    ModelRequest,
+    NoteDraft,
+    Reply,
+    TagSuggestions,
+    Translation,
+    Usage,
+)
+from author_tui.core.model import ArchiveDoc, Entry
+from author_tui.core.retrieval import SimilarityIndex
+from author_tui.core.tags import TagEngine
+from author_tui.errors import EntryError
+from author_tui.llm.prompts import load_prompts
+
+
+class QueueClient:
+    """The seam's other side for tests: queued values, every request kept."""
+
+    def __init__(self, *values: Any) -> None:
+        self.values = deque(values)
+        self.requests: list[ModelRequest] = []
+
+    def generate(self, request, output, *, on_delta=None, cancel=None):
+        self.requests.append(request)
+        value = self.values.popleft()
+        assert isinstance(value, output)
+        if on_delta and request.preview_field:
+            on_delta(getattr(value, request.preview_field))
+        return Reply(value, Usage(prompt_tokens=100, completion_tokens=10, requests=1))
+
+    def system(self, index: int = -1) -> str:
+        return self.requests[index].messages[0].content
+
+
+def doc(key: str, title: str, note: str, english: str, tags: str, abstract: str = "") -> ArchiveDoc:
+    entry = Entry.model_validate({"title": title, "abstract": abstract, "note": note, "english": english, "tags": tags})
+    return ArchiveDoc(key=key, date=dt.date(2031, 1, 1), entry=entry)
+
+
+DOCS = [
+    doc(
+        "a",
+        "Rotary embeddings for long context",
+        "RoPE 스케일링으로 Long Context를 늘리는 방법이군요.",
+        "A method to extend long context with RoPE scaling.",
+        "long-context",
+        "rotary position embedding context",
+    ),
+    doc(
+        "b",
+        "Extending context windows with position interpolation",
+        "Position Interpolation 계열이네요.",
+        "It is a position interpolation method.",
+        "long-context transformer",
+        "context window interpolation",
+    ),
+    doc(
+        "c",
+        "Reward models for reasoning",
+        "추론 RL에서 Reward Model을 쓰는 방식이네요.",
+        "A way to use reward models in reasoning RL.",
+        "rl reasoning",
+        "reward model reinforcement learning",
+    ),
+    doc("d", "Diffusion for images", "이미지 Diffusion이군요.", "", "diffusion", "image diffusion model"),
+]
+PAPER = Entry.model_validate(
+    {
+        "title": "Long context via rotary interpolation",
+        "authors": "A. Author",
+        "abstract": "We extend the context window with rotary position interpolation.",
+    }
+)
+
+
+@pytest.fixture
+def prompts():
+    return load_prompts()
+
+
+def authoring(client, prompts, docs=DOCS, **kwargs) -> Authoring:
+    return Authoring(client, prompts, similar=SimilarityIndex.build(docs), tags=TagEngine.build(docs), **kwargs)
+
+
+def ranked_notes(entry: Entry, exclude: str | None = None) -> list[str]:
+    return [d.entry.note for d, _ in SimilarityIndex.build(DOCS).similar(entry, k=10, exclude=exclude)]
+
+
+def test_draft_renders_the_paper_and_the_most_similar_notes_as_examples(prompts):
+    client = QueueClient(NoteDraft(note="RoPE 보간으로 Context를 늘리는군요."))
+    result = authoring(client, prompts).draft_note(PAPER)
+    assert result.value.note == "RoPE 보간으로 Context를 늘리는군요." and result.warnings == []
+    request = client.requests[0]
+    assert request.task == "draft" and request.preview_field == "note"
+    assert request.prompt_hash == prompts["draft"].content_hash
+    system, user = request.messages[0].content, request.messages[-1].content
+    assert "Title: Long context via rotary interpolation" in user and "A. Author" in user
+    positions = [system.index(note) for note in ranked_notes(PAPER)]
+    assert positions == sorted(positions)  # best first, as retrieval ranked them
+
+
+def test_exclude_keeps_a_note_out_of_its_own_examples(prompts):
+    client = QueueClient(NoteDraft(note="가나다라마바사아자차."))
+    authoring(client, prompts).draft_note(PAPER, exclude="a")
+    assert "RoPE 스케일링" not in client.system()
+    assert "Position Interpolation 계열" in client.system()
+
+
+def test_the_example_budget_is_respected(prompts):
+    from author_tui.core.authoring import _draft_example
+    from author_tui.core.prompting import PromptTemplate, estimate_tokens
+
+    best = next(d for d, _ in SimilarityIndex.build(DOCS).similar(PAPER, k=1))
+    budget = estimate_tokens(_draft_example(best.entry)) + 1
+    path = prompts["draft"].source
+    raw = Path(path).read_text(encoding="utf-8").replace("example_tokens: 1500", f"example_tokens: {budget}")
+    client = QueueClient(NoteDraft(note="가나다라마바사아자차."))
+    authoring(client, {**prompts, "draft": PromptTemplate.parse(raw, path)}).draft_note(PAPER)
+    shown = [note for note in ranked_notes(PAPER) if note in client.system()]
+    assert shown == [best.entry.note]
+
+
+def test_warnings_come_back_with_the_value(prompts):
+    client = QueueClient(NoteDraft(note="This is English, not Korean."))
+    result = authoring(client, prompts).draft_note(PAPER)
+    assert [w.field for w in result.warnings] == ["note"]
+    assert "no Hangul" in result.warnings[0].message
+
+
+def test_translate_uses_korean_english_pairs_and_checks_terms(prompts):
+    entry = PAPER.model_copy(update={"note": "RoPE 보간으로 24K까지 늘리는군요."})
+    client = QueueClient(Translation(english="It extends the context to 24K with interpolation."))
+    result = authoring(client, prompts).translate(entry)
+    assert "Korean: RoPE 스케일링" in client.system() and "English: A method to extend" in client.system()
+    assert "이미지 Diffusion" not in client.system()  # a note without English is no translation example
+    assert "RoPE 보간으로 24K까지" in client.requests[0].messages[-1].content
+    assert [str(w) for w in result.warnings] == ["english: term(s) of the note missing: RoPE"]
+
+
+def test_translate_refuses_an_entry_without_a_note(prompts):
+    with pytest.raises(EntryError, match="no Korean note"):
+        authoring(QueueClient(), prompts).translate(PAPER)
+
+
+def test_tags_prompt_has_the_vocabulary_with_counts_and_the_engines_candidates(prompts):
+    entry = PAPER.model_copy(update={"note": "RoPE 보간이군요."})
+    client = QueueClient(TagSuggestions(tags=["long-context", "rope"], new_tags=[]))
+    result = authoring(client, prompts).suggest_tags(entry)
+    assert "#long-context(2)" in client.system() and "#diffusion(1)" in client.system()
+    assert re.search(r"^#long-context \d+\.\d\d$", client.requests[0].messages[-1].content, re.MULTILINE)
+    assert [str(w) for w in result.warnings] == ["tags: #rope is not in the vocabulary and not marked new"]
+    assert client.requests[0].preview_field is None
+
+
+def test_streamed_text_reaches_on_delta(prompts):
+    seen: list[str] = []
+    authoring(QueueClient(NoteDraft(note="스트리밍이네요, 좋군요.")), prompts).draft_note(PAPER, on_delta=seen.append)
+    assert seen == ["스트리밍이네요, 좋군요."]
+
+
+def test_usage_totals_add_up_over_calls(prompts):
+    client = QueueClient(NoteDraft(note="가나다라마바사아자차."), NoteDraft(note="가나다라마바사아자차."))
+    use_cases = authoring(client, prompts)
+    use_cases.draft_note(PAPER)
+    use_cases.draft_note(PAPER)
+    assert use_cases.totals == Usage(prompt_tokens=200, completion_tokens=20, requests=2)
+
+
+def test_without_an_archive_there_are_no_examples_and_no_vocabulary(prompts):
+    client = QueueClient(NoteDraft(note="가나다라마바사아자차."), TagSuggestions(tags=["anything"]))
+    bare = Authoring(client, prompts)
+    bare.draft_note(PAPER)
+    assert "(no examples)" in client.system(0)
+    assert bare.suggest_tags(PAPER).warnings == []
+    assert "(no vocabulary" in client.system(1)
+
+
+def test_a_paper_without_a_title_is_refused(prompts):
+    with pytest.raises(EntryError):
+        Authoring(QueueClient(), prompts).draft_note(Entry.model_validate({"title": " "}))

@@ -1,0 +1,85 @@
+"""Output checks: one behaviour per row."""
+
+from __future__ import annotations
+
+import pytest
+
+from author_tui.core.checks import Bounds, check_note, check_tags, check_translation
+
+
+def messages(warnings) -> list[str]:
+    return [f"{w.field}: {w.message}" for w in warnings]
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("RoPE 확장 방법이군요. 흥미롭네요.", []),
+        ("", ["note: the note is empty"]),
+        ("This is not Korean at all, sadly.", ["note: the note contains no Hangul: it is not Korean"]),
+        ("추론 모델의 学習 방법이네요.", ["note: Chinese/Japanese characters leaked in: 学習"]),
+        ("좋네요", ["note: only 3 characters (expected at least 10)"]),
+        ("가" * 601, ["note: 601 characters (expected at most 600)"]),
+    ],
+)
+def test_note(note, expected):
+    assert messages(check_note(note)) == expected
+
+
+@pytest.mark.parametrize(
+    ("note", "english", "expected"),
+    [
+        (
+            "Pass@K 기반 RL 분석이네요 (https://arxiv.org/abs/2504.13837).",
+            "An analysis of RL based on Pass@K (https://arxiv.org/abs/2504.13837).",
+            [],
+        ),
+        ("바이트 UNet 모델이군요.", "A byte-level U-Net model.", []),  # spelling of a term may vary
+        ("Long Context 상황 분석.", "Analysis of the long context setting.", []),  # and its case
+        (
+            "24B 문서, 24T 토큰이네요.",
+            "24B documents and 24 trillion tokens.",
+            ["english: number(s) of the note missing: 24T"],
+        ),
+        (
+            "링크 https://a.example/x 참고.",
+            "See the link.",
+            ["english: URL(s) of the note missing: https://a.example/x"],
+        ),
+        (
+            "MoE와 RoPE의 조합이군요.",
+            "A combination of MoE and rotary embeddings.",
+            ["english: term(s) of the note missing: RoPE"],
+        ),
+        ("한국어 노트입니다.", "", ["english: the translation is empty"]),
+        ("한국어 노트입니다.", "This still has 한국어 in it.", ["english: the translation still contains Hangul"]),
+    ],
+)
+def test_translation(note, english, expected):
+    assert messages(check_translation(note, english)) == expected
+
+
+def test_translation_length_bounds():
+    assert messages(check_translation("짧은 노트네요.", "x" * 30, Bounds(english_max=20))) == [
+        "english: 30 characters (expected at most 20)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("tags", "new", "expected"),
+    [
+        (["rl", "reasoning"], [], []),
+        (["object_detection"], [], []),
+        ([], [], ["tags: no tags"]),
+        (["world-model"], [], ["tags: #world-model is not in the vocabulary and not marked new"]),
+        (["world-model"], ["world-model"], []),
+        (["Long Context"], [], ["tags: #Long Context is not lower-case words joined by '-' or '_'"]),
+        (["rl"] * 7, [], ["tags: 7 tags; the author rarely uses more than 6"]),
+    ],
+)
+def test_tags(tags, new, expected):
+    assert messages(check_tags(tags, new, {"rl", "reasoning", "object_detection"})) == expected
+
+
+def test_tags_without_a_vocabulary_only_check_shape():
+    assert check_tags(["anything-goes"], [], set()) == []

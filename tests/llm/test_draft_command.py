@@ -1,0 +1,111 @@
+"""`author-tui draft` end to end: CLI -> settings -> use cases -> real openai client -> scripted server."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from author_tui.cli import main
+from author_tui.llm.scripted_server import Reply, ScriptedServer, answering, structured_content
+
+VALUES = {
+    "note": "RoPE 보간으로 Context를 늘리는군요.",
+    "english": "It extends the context with RoPE interpolation.",
+    "tags": ["long-context"],
+    "new_tags": [],
+}
+PASTED = "Title: Quiet Tokens\nAuthors: Dana Cho, Eun Lee\nAbstract: We prune 80% of tokens.\n"
+
+
+@pytest.fixture
+def endpoint(monkeypatch):
+    with ScriptedServer(responder=answering(**VALUES)) as server:
+        monkeypatch.setenv("AUTHOR_TUI_BASE_URL", server.url)
+        monkeypatch.setenv("AUTHOR_TUI_MODEL", "scripted")
+        yield server
+
+
+def test_flags_in_house_format_out(endpoint, capsys):
+    code = main(
+        ["draft", "--title", "Quiet Tokens", "--authors", "Dana Cho", "--abstract", "We prune.", "--date", "2031-02-03"]
+    )
+    out = capsys.readouterr()
+    assert code == 0
+    assert out.out == (
+        "2031년 2월 3일\nQuiet Tokens\n(Dana Cho)\nWe prune.\n"
+        + VALUES["note"]
+        + "\n"
+        + VALUES["english"]
+        + "\n#long-context\n"
+    )
+    assert endpoint.total == 3  # draft, translate, tags
+    assert out.err == ""  # no warnings: no archive, so no vocabulary to be outside of
+
+
+def test_pasted_block_on_stdin_and_json_out(endpoint, capsys, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASTED))
+    assert main(["draft", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["title"], data["authors"], data["abstract"]) == (
+        "Quiet Tokens",
+        "Dana Cho, Eun Lee",
+        "We prune 80% of tokens.",
+    )
+    assert data["note"] == VALUES["note"] and data["tags"] == ["long-context"]
+    assert data["usage"]["requests"] == 3 and data["usage"]["prompt_tokens"] > 0
+
+
+def test_a_second_run_is_served_from_the_cache_and_no_cache_asks_again(endpoint, capsys, tmp_path):
+    paper = tmp_path / "paper.txt"
+    paper.write_text(PASTED)
+    main(["draft", "--file", str(paper), "--json"])
+    main(["draft", "--file", str(paper), "--json"])
+    assert endpoint.total == 3
+    assert json.loads(capsys.readouterr().out.split("\n}\n")[1] + "\n}")["usage"]["cache_hits"] == 3
+    main(["draft", "--file", str(paper), "--no-cache"])
+    assert endpoint.total == 6
+
+
+def test_warnings_go_to_stderr(monkeypatch, capsys):
+    english_with_hangul = {**VALUES, "english": "Still 한국어 here."}
+    with ScriptedServer(responder=answering(**english_with_hangul)) as server:
+        monkeypatch.setenv("AUTHOR_TUI_BASE_URL", server.url)
+        assert main(["draft", "--title", "T", "--date", "2031-02-03", "--json"]) == 0
+    err = capsys.readouterr().err
+    assert "author-tui: warning: english: the translation still contains Hangul" in err
+
+
+def test_the_whole_ladder_down_to_tagged_text(monkeypatch, capsys):
+    def no_formats(body):
+        if body.get("response_format"):
+            return Reply.failure(400, "response_format is not supported by this server")
+        return structured_content(body, VALUES)
+
+    with ScriptedServer(responder=no_formats) as server:
+        monkeypatch.setenv("AUTHOR_TUI_BASE_URL", server.url)
+        assert main(["draft", "--title", "T", "--date", "2031-02-03"]) == 0
+        assert server.total == 2 + 3  # two refused probes, then three tagged answers (rung remembered)
+    assert "#long-context" in capsys.readouterr().out
+
+
+def test_few_shot_examples_come_from_the_archive(endpoint, tmp_path, capsys):
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "310101 Rotary.md").write_text(
+        "https://arxiv.org/abs/3101.00001\n\n*Rotary context scaling* (A. B)\n\n> rotary context scaling\n\n"
+        "로터리 임베딩 스케일링이네요.\n\n#long-context"
+    )
+    assert main(["draft", "--title", "Rotary context", "--archive", str(vault), "--date", "2031-02-03"]) == 0
+    system = endpoint.requests[0]["messages"][0]["content"]
+    assert "Note: 로터리 임베딩 스케일링이네요." in system
+    assert "#long-context(1)" in endpoint.requests[2]["messages"][0]["content"]
+
+
+def test_a_model_failure_is_one_line_and_exit_code_3(monkeypatch, capsys):
+    with ScriptedServer(responder=lambda body: Reply.failure(404, "no such model", "model_not_found")) as server:
+        monkeypatch.setenv("AUTHOR_TUI_BASE_URL", server.url)
+        assert main(["draft", "--title", "T", "--model", "nope"]) == 3
+    err = capsys.readouterr().err
+    assert "model 'nope' is not available" in err and "hint:" in err
