@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 import pytest
