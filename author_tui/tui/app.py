@@ -1,0 +1,184 @@
+"""The authoring TUI's App: wiring only. It holds the open digest, the autosave, the arXiv client and the
+model (built in a worker after the first paint), and routes the author between the day and the editor.
+
+Everything injectable for tests and benchmarks: settings, the digest path, today's date, the clock, the
+model factory, the autosave owner, the $EDITOR runner, the arXiv client.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from author_tui.arxiv import ArxivClient
+from author_tui.errors import AuthorTuiError
+from author_tui.store.autosave import Autosave, Record, Slot
+from author_tui.tui.day_screen import DayScreen
+from author_tui.tui.document import DigestDocument
+from author_tui.tui.entry_screen import EntryScreen
+from author_tui.tui.messages import ModelConnected, ModelUnavailable
+from author_tui.tui.modals import ConfirmScreen, RestoreScreen
+from author_tui.tui.widgets import StatusInfo
+
+EditorRunner = Callable[[str, str], "str | None"]
+
+
+def connect_model(settings: Any) -> tuple[Any, str, str]:
+    """The Authoring use cases over the configured endpoint (starting the embedded model if needed)."""
+    from author_tui.llm import build_authoring, endpoint_and_model
+
+    endpoint, model = endpoint_and_model(settings)
+    return build_authoring(settings), endpoint, model
+
+
+class AuthorApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "author-tui"
+
+    status: reactive[StatusInfo] = reactive(StatusInfo, always_update=True)
+
+    def __init__(
+        self,
+        settings: Any,
+        path: Path,
+        *,
+        today: dt.date | None = None,
+        now: Callable[[], dt.datetime] = dt.datetime.now,
+        model_factory: Callable[[Any], tuple[Any, str, str]] = connect_model,
+        autosave_owner: str | None = None,
+        autosave_delay: float = 0.8,
+        editor: EditorRunner | None = None,
+        arxiv: ArxivClient | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.today = today or now().date()
+        self.document = DigestDocument.load(path)
+        self.autosave = Autosave(settings.drafts_dir, path, owner=autosave_owner, now=now)
+        self.autosave_delay = autosave_delay
+        self.arxiv = arxiv or ArxivClient(settings.arxiv_api_url)
+        self.authoring: Any = None
+        self._model_error: AuthorTuiError | None = None
+        self._model_factory = model_factory
+        self._editor = editor
+
+    # --- start ----------------------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        embedded = self.settings.base_url is None
+        self.status = StatusInfo(
+            endpoint="embedded" if embedded else self.settings.base_url,
+            model=self.settings.model or "",
+            state="starting",
+            file=str(self.document.path),
+        )
+        self.push_screen(DayScreen())
+        self._offer_restore()
+        # After the first paint: importing openai (and maybe starting llama.cpp) must not delay it.
+        self.call_after_refresh(self._connect)
+
+    def _connect(self) -> None:
+        self._connect_model(self.settings)
+
+    @work(thread=True, exclusive=True, group="model", exit_on_error=False)
+    def _connect_model(self, settings: Any) -> None:
+        try:
+            authoring, endpoint, model = self._model_factory(settings)
+        except AuthorTuiError as error:
+            self.post_message(ModelUnavailable(error))
+            return
+        self.post_message(ModelConnected(authoring, endpoint, model))
+
+    def on_model_connected(self, message: ModelConnected) -> None:
+        self.authoring = message.authoring
+        self._update_status(endpoint=message.endpoint, model=message.model, state="ready")
+
+    def on_model_unavailable(self, message: ModelUnavailable) -> None:
+        self._model_error = message.error
+        self._update_status(state="unavailable")
+        self.notify(str(message.error), severity="error", title="No model", timeout=15)
+
+    def model_problem(self) -> str:
+        if self._model_error is not None:
+            return str(self._model_error)
+        return "The model is still starting; try again in a moment"
+
+    # --- status ---------------------------------------------------------------------------------------
+
+    def _update_status(self, **changes: Any) -> None:
+        values = {**self.status.__dict__, **changes}
+        self.status = StatusInfo(**values)
+
+    def refresh_usage(self) -> None:
+        totals = getattr(self.authoring, "totals", None)
+        if totals is not None:
+            self._update_status(tokens=totals.total_tokens, requests=totals.requests, cache_hits=totals.cache_hits)
+
+    def document_changed(self) -> None:
+        self._update_status(modified=self.document.dirty)
+
+    # --- navigation -----------------------------------------------------------------------------------
+
+    def open_entry(self, day: int, index: int) -> None:
+        found = self.document.digest.days[day]
+        entry = found.entries[index]
+        self.push_screen(EntryScreen(Slot(found.date, index, entry.title), entry.model_copy(deep=True)))
+
+    def new_entry(self, paper: Any) -> None:
+        day = self.document.target_day(self.today)
+        self.push_screen(EntryScreen(Slot(day.date), paper))
+
+    def _offer_restore(self) -> None:
+        orphans = self.autosave.orphans()
+        if not orphans:
+            return
+        record = orphans[0]
+        when = record.saved_at.strftime("%Y-%m-%d %H:%M:%S")
+        self.push_screen(RestoreScreen(record.entry.title, when), lambda choice: self._restore(record, choice))
+
+    def _restore(self, record: Record, choice: object) -> None:
+        if choice == "restore":
+            self.push_screen(EntryScreen(record.slot, record.entry, restored=True))
+        self.autosave.discard(record)  # restored: the editor autosaves it again under this instance
+
+    # --- the author's editor --------------------------------------------------------------------------
+
+    def edit_externally(self, text: str, field: str) -> str | None:
+        """`text` edited in $VISUAL / $EDITOR (the TUI is suspended meanwhile); None if it failed."""
+        from author_tui.tui.external import edit_text
+
+        try:
+            if self._editor is not None:
+                return self._editor(text, field)
+            with self.suspend():
+                return edit_text(text, field)
+        except AuthorTuiError as error:
+            self.notify(str(error), severity="error", title="$EDITOR")
+        except Exception as error:  # noqa: BLE001 - SuspendNotSupported and the like
+            self.notify(f"cannot open an external editor here: {error}", severity="error", title="$EDITOR")
+        return None
+
+    # --- quit, palette --------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        unsaved = self.document.dirty or isinstance(self.screen, EntryScreen)
+        if not unsaved:
+            self.exit()
+            return
+        question = "Quit? Unsaved changes stay in the autosave only if you are editing an entry."
+        if isinstance(self.screen, EntryScreen):
+            self.screen.flush_autosave()
+            question = "Quit? The entry being edited stays autosaved and is offered back next time."
+        self.push_screen(ConfirmScreen(question, "Quit"), lambda yes: self.exit() if yes else None)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for title, help_text, callback in getattr(screen, "palette_commands", lambda: [])():
+            yield SystemCommand(title, help_text, callback)

@@ -1,0 +1,323 @@
+"""The entry editor: the paper's fields, the drafted note / English / tags, and a live preview of the entry
+exactly as it will be written in the digest.
+
+Why it looks like this: the author reads the abstract, lets the model draft, fixes the Korean, asks for the
+English again, toggles tags and saves, without leaving the keyboard. Generation runs in a thread worker
+(drafting.run_steps) that posts messages; the field being written streams and is read-only meanwhile, the
+rest of the screen stays usable. Every change is autosaved (debounced) so nothing is lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Label, Static, TextArea
+
+from author_tui.core.digest import entry_lines, problems
+from author_tui.core.model import Entry
+from author_tui.errors import AuthorTuiError, ConflictError
+from author_tui.store.autosave import Slot
+from author_tui.tui import drafting
+from author_tui.tui.messages import (
+    AutosaveWritten,
+    DigestSaved,
+    DraftFailed,
+    DraftReceived,
+    FieldStreamed,
+    GenerationCancelled,
+    GenerationFinished,
+    SaveFailed,
+    TagsSuggested,
+)
+from author_tui.tui.modals import ConfirmScreen, ConflictScreen
+from author_tui.tui.widgets import FieldBox, StatusBar, TagChips
+
+FIELDS = [  # (name, label, one line)
+    ("title", "Title", True),
+    ("authors", "Authors", True),
+    ("abstract", "Abstract", False),
+    ("note", "Korean note", False),
+    ("english", "English", False),
+    ("tags", "Tags (#one #two)", True),
+]
+FIELD_NAMES = {"note": "Korean note", "english": "translation", "tags": "tags"}
+
+
+class EntryScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("ctrl+r", "draft_all", "Draft all"),
+        Binding("ctrl+n", "regenerate('note')", "Note"),
+        Binding("ctrl+t", "regenerate('english')", "Translate"),
+        Binding("ctrl+g", "regenerate('tags')", "Tags"),
+        Binding("ctrl+o", "external_edit", "$EDITOR"),
+        Binding("escape", "cancel_or_back", "Cancel/Back"),
+    ]
+
+    def __init__(self, slot: Slot, entry: Entry, *, restored: bool = False) -> None:
+        super().__init__()
+        self.slot, self.entry, self.restored = slot, entry, restored
+        # What "no unsaved changes" means: the entry as in the digest; nothing yet for a new or restored one.
+        in_digest = slot.index is not None and not restored
+        self.saved = entry if in_digest else Entry.model_validate({"title": ""})
+        self.boxes = {name: FieldBox(name, label, one_line=one) for name, label, one in FIELDS}
+        self._cancel: Any = None
+        self._streaming: str | None = None
+        self._autosave_timer: Timer | None = None
+
+    # --- layout -----------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="editor"):
+            with VerticalScroll(id="fields"):
+                yield from (self.boxes[name] for name in ("title", "authors", "abstract", "note", "english"))
+                yield self.boxes["tags"]
+                yield TagChips(id="chips")
+            with Vertical(id="preview-pane"):
+                yield Label("Preview (as it will be written)", id="preview-title")
+                yield Static("", id="problems", markup=False)
+                with VerticalScroll(id="preview-scroll"):
+                    yield Static("", id="preview", markup=False)
+        yield StatusBar("", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for name, text in _field_texts(self.entry).items():
+            self.boxes[name].area.load_text(text)
+        self._refresh_preview()
+        self.boxes["title" if not self.entry.title else "note"].area.focus()
+        if self.restored:
+            self._autosave_now()
+
+    # --- the entry in the fields ----------------------------------------------------------------------
+
+    def current_entry(self) -> Entry:
+        """The entry as the fields hold it; tags that are not one word are dropped (shown as a problem)."""
+        texts = {name: box.text for name, box in self.boxes.items()}
+        tags = [t for t in texts.pop("tags").split() if _valid_tag(t)]
+        return Entry.model_validate({**texts, "tags": tags, "link": self.entry.link})
+
+    def _bad_tags(self) -> list[str]:
+        return [t for t in self.boxes["tags"].text.split() if not _valid_tag(t)]
+
+    @on(TextArea.Changed)
+    def _changed(self, event: TextArea.Changed) -> None:
+        self._refresh_preview()
+        if event.text_area.id == "tags":
+            self.query_one(TagChips).mark(self.current_entry().tags)
+        self._schedule_autosave()
+
+    def _refresh_preview(self) -> None:
+        entry = self.current_entry()
+        found = problems(entry) + [f"not a tag: {t!r}" for t in self._bad_tags()]
+        self.query_one("#preview", Static).update("\n".join(entry_lines(entry)))
+        self.query_one("#problems", Static).update("\n".join(f"⚠ cannot be written: {p}" for p in found))
+        self.query_one("#preview-pane").set_class(bool(found), "-invalid")
+
+    # --- autosave -------------------------------------------------------------------------------------
+
+    def _schedule_autosave(self) -> None:
+        if self._autosave_timer is not None:
+            self._autosave_timer.stop()
+        self._autosave_timer = self.set_timer(self.app.autosave_delay, self._autosave_now)  # type: ignore[attr-defined]
+
+    def _autosave_now(self) -> None:
+        self._autosave_timer = None
+        if self.current_entry() != self.saved:
+            self._write_autosave(self.slot, self.current_entry())
+
+    def flush_autosave(self) -> None:
+        """Write the autosave now, on this thread (before quitting: no debounce left pending)."""
+        if self._autosave_timer is not None:
+            self._autosave_timer.stop()
+            self._autosave_timer = None
+        if self.current_entry() != self.saved:
+            self.app.autosave.save(self.slot, self.current_entry())  # type: ignore[attr-defined]
+
+    def on_unmount(self) -> None:
+        if self._cancel is not None:
+            self._cancel.cancel()  # a stream must not outlive its screen
+
+    @work(thread=True, exclusive=True, group="autosave", exit_on_error=False)
+    def _write_autosave(self, slot: Slot, entry: Entry) -> None:
+        record = self.app.autosave.save(slot, entry)  # type: ignore[attr-defined]
+        self.post_message(AutosaveWritten(str(record.path)))
+
+    # --- generation -----------------------------------------------------------------------------------
+
+    def action_draft_all(self) -> None:
+        self._generate(drafting.STEPS)
+
+    def action_regenerate(self, field: str) -> None:
+        self._generate((field,))
+
+    def _generate(self, steps: tuple[str, ...]) -> None:
+        authoring = self.app.authoring  # type: ignore[attr-defined]
+        if self._streaming is not None:
+            self.notify("A generation is running: Esc cancels it", severity="warning")
+            return
+        if authoring is None:
+            self.notify(self.app.model_problem(), severity="error", title="No model")  # type: ignore[attr-defined]
+            return
+        from author_tui.core.authoring import CancelToken
+
+        self._cancel = CancelToken()
+        self._streaming = steps[0]
+        self.add_class("-generating")
+        self._run_generation(authoring, steps, self.current_entry(), self._cancel)
+
+    @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
+    def _run_generation(self, authoring: Any, steps: tuple[str, ...], entry: Entry, cancel: Any) -> None:
+        drafting.run_steps(authoring, steps, entry, self.post_message, cancel)
+
+    def on_field_streamed(self, message: FieldStreamed) -> None:
+        box = self.boxes[message.field]
+        if "-streaming" not in box.classes:
+            box.start_stream()
+        box.stream(message.text)
+
+    def on_draft_received(self, message: DraftReceived) -> None:
+        box = self.boxes[message.field]
+        if "-streaming" in box.classes:
+            box.end_stream(message.text)
+        else:
+            box.set_text(message.text)
+        box.show_warnings(message.warnings)
+        self.app.refresh_usage()  # type: ignore[attr-defined]
+
+    def on_tags_suggested(self, message: TagsSuggested) -> None:
+        self.boxes["tags"].set_text(" ".join(f"#{t}" for t in message.tags))
+        self.boxes["tags"].show_warnings(message.warnings)
+        self.query_one(TagChips).show(message.tags, message.new_tags, message.tags)
+        self.app.refresh_usage()  # type: ignore[attr-defined]
+
+    def on_draft_failed(self, message: DraftFailed) -> None:
+        self._end_streams()
+        what = FIELD_NAMES.get(message.field, message.field)
+        error = message.error
+        text = error.message + (f"\n{error.hint}" if error.hint else "")
+        self.notify(text, severity="error", title=f"The {what} could not be generated", timeout=10)
+        self.app.refresh_usage()  # type: ignore[attr-defined]
+
+    def on_generation_cancelled(self, message: GenerationCancelled) -> None:
+        self._end_streams()
+        self.notify(f"Cancelled: the {FIELD_NAMES.get(message.field, message.field)} was left as it was")
+
+    def on_generation_finished(self, message: GenerationFinished) -> None:
+        self._end_streams()
+        self._streaming, self._cancel = None, None
+        self.remove_class("-generating")
+
+    def _end_streams(self) -> None:
+        for box in self.boxes.values():
+            if "-streaming" in box.classes:
+                box.end_stream(None)
+
+    @on(TagChips.Toggled)
+    def _toggle_tag(self, event: TagChips.Toggled) -> None:
+        tags = self.current_entry().tags
+        tags = [t for t in tags if t != event.tag] if event.tag in tags else [*tags, event.tag]
+        self.boxes["tags"].set_text(" ".join(f"#{t}" for t in tags))
+
+    # --- save, leave, external editor -----------------------------------------------------------------
+
+    def action_save(self) -> None:
+        entry = self.current_entry()
+        found = problems(entry) + [f"not a tag: {t!r}" for t in self._bad_tags()]
+        if found:
+            self.notify("\n".join(found), severity="error", title="Cannot be written yet")
+            return
+        self.slot = self.app.document.put(self.slot, entry)  # type: ignore[attr-defined]
+        self._save_document(entry, overwrite=False)
+
+    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
+    def _save_document(self, entry: Entry, overwrite: bool) -> None:
+        try:
+            self.app.document.save(overwrite=overwrite)  # type: ignore[attr-defined]
+        except AuthorTuiError as error:
+            self.post_message(SaveFailed(error))
+            return
+        self.post_message(DigestSaved(str(self.app.document.path)))  # type: ignore[attr-defined]
+
+    def on_digest_saved(self, message: DigestSaved) -> None:
+        self.saved = self.current_entry()
+        if self._autosave_timer is not None:
+            self._autosave_timer.stop()
+        self.app.autosave.discard()  # type: ignore[attr-defined]
+        self.app.document_changed()  # type: ignore[attr-defined]
+        self.notify(f"Saved {message.path}")
+
+    def on_save_failed(self, message: SaveFailed) -> None:
+        if isinstance(message.error, ConflictError) and "changed on disk" in message.error.message:
+            path = str(self.app.document.path)  # type: ignore[attr-defined]
+            self.app.push_screen(ConflictScreen(path, can_merge=True), self._resolve_conflict)
+        else:
+            self.notify(str(message.error), severity="error", title="Not saved")
+
+    def _resolve_conflict(self, choice: object) -> None:
+        entry = self.current_entry()
+        if choice == "merge":
+            self.slot = self.app.document.merge(self.slot, entry)  # type: ignore[attr-defined]
+            self._save_document(entry, overwrite=False)
+        elif choice == "overwrite":
+            self._save_document(entry, overwrite=True)
+        else:
+            self.notify("Not saved: your entry is kept here and autosaved", severity="warning")
+
+    def action_cancel_or_back(self) -> None:
+        if self._cancel is not None:
+            self._cancel.cancel()
+            return
+        if self.current_entry() == self.saved:
+            self._leave(True)
+        else:
+            self.app.push_screen(ConfirmScreen("Discard the unsaved changes to this entry?", "Discard"), self._leave)
+
+    def _leave(self, discard: object) -> None:
+        if not discard:
+            return
+        if self._autosave_timer is not None:
+            self._autosave_timer.stop()
+        self.app.autosave.discard()  # type: ignore[attr-defined]
+        self.dismiss(None)
+
+    def action_external_edit(self) -> None:
+        focused = self.focused
+        box = next((b for b in self.boxes.values() if b.area is focused), self.boxes["note"])
+        edited = self.app.edit_externally(box.text, box.field)  # type: ignore[attr-defined]
+        if edited is not None and edited != box.text:
+            box.set_text(edited)
+        box.area.focus()
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        return [
+            ("Draft all", "Korean note, then English, then tags", self.action_draft_all),
+            ("Regenerate the Korean note", "Ask the model for a new note", lambda: self.action_regenerate("note")),
+            ("Translate again", "English from the Korean note as it is now",
+             lambda: self.action_regenerate("english")),
+            ("Suggest tags", "Tag suggestions as chips", lambda: self.action_regenerate("tags")),
+            ("Save entry", "Write the digest file", self.action_save),
+            ("Open field in $EDITOR", "Edit the focused field in your editor", self.action_external_edit),
+        ]
+
+
+def _field_texts(entry: Entry) -> dict[str, str]:
+    return {
+        "title": entry.title,
+        "authors": entry.authors,
+        "abstract": entry.abstract,
+        "note": entry.note,
+        "english": entry.english,
+        "tags": entry.tag_line,
+    }
+
+
+def _valid_tag(tag: str) -> bool:
+    word = tag.removeprefix("#")
+    return bool(word) and "#" not in word

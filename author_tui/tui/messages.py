@@ -1,0 +1,115 @@
+"""The events background workers post to the UI: past tense, one per thing that happened.
+
+Why messages: workers run in threads and call the core; the UI only ever changes in reaction to these, on
+its own thread. Tests assert on them first (`run_test(message_hook=...)`) and on pixels second.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+
+if TYPE_CHECKING:
+    from author_tui.core.model import Entry
+    from author_tui.errors import AuthorTuiError
+
+
+class ModelConnected(Message):
+    """The model endpoint is ready (the embedded server started, or the remote client was built)."""
+
+    def __init__(self, authoring: Any, endpoint: str, model: str) -> None:
+        super().__init__()
+        self.authoring, self.endpoint, self.model = authoring, endpoint, model
+
+
+class ModelUnavailable(Message):
+    """No model could be reached or started; drafting is off until settings change."""
+
+    def __init__(self, error: AuthorTuiError) -> None:
+        super().__init__()
+        self.error = error
+
+
+class FieldStreamed(Message):
+    """More text of a field arrived while the model is still writing it (the text so far)."""
+
+    def __init__(self, field: str, text: str) -> None:
+        super().__init__()
+        self.field, self.text = field, text
+
+
+class DraftReceived(Message):
+    """A field's final text from the model ('note' or 'english'), with the output checks' warnings."""
+
+    def __init__(self, field: str, text: str, warnings: list[str]) -> None:
+        super().__init__()
+        self.field, self.text, self.warnings = field, text, warnings
+
+
+class TagsSuggested(Message):
+    """Tag suggestions: all suggested tags, the ones new to the vocabulary, and warnings."""
+
+    def __init__(self, tags: list[str], new_tags: list[str], warnings: list[str]) -> None:
+        super().__init__()
+        self.tags, self.new_tags, self.warnings = tags, new_tags, warnings
+
+
+class DraftFailed(Message):
+    """Generating `field` failed (TranslationFailed when field == 'english'); the error says why."""
+
+    def __init__(self, field: str, error: AuthorTuiError) -> None:
+        super().__init__()
+        self.field, self.error = field, error
+
+
+class GenerationCancelled(Message):
+    """The author cancelled the generation of `field`."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__()
+        self.field = field
+
+
+class GenerationFinished(Message):
+    """The generation worker stopped (done, failed or cancelled): the UI leaves its busy state."""
+
+
+class PaperFetched(Message):
+    """arXiv returned the paper's title, authors and abstract."""
+
+    def __init__(self, paper: Entry) -> None:
+        super().__init__()
+        self.paper = paper
+
+
+class FetchFailed(Message):
+    """arXiv could not be asked, or did not know the paper."""
+
+    def __init__(self, error: AuthorTuiError) -> None:
+        super().__init__()
+        self.error = error
+
+
+class DigestSaved(Message):
+    """The digest was written to disk."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+
+class SaveFailed(Message):
+    """The digest was not written: it changed on disk (ConflictError), is locked, or cannot be written."""
+
+    def __init__(self, error: AuthorTuiError) -> None:
+        super().__init__()
+        self.error = error
+
+
+class AutosaveWritten(Message):
+    """The entry being edited was autosaved."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
