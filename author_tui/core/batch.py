@@ -1,0 +1,248 @@
+"""Batch translation, the pure part: which entries of a file need English, and the file with only it added.
+
+Why pure and apart from the command: the rules that protect the author's files (find exactly the entries
+with a Korean note and no English; insert only the English; prove nothing else moved) must be testable
+without a model, a disk or a clock. `author_tui.store.batch_run` does the reading, locking and writing;
+`author_tui.commands.translate` runs the model calls.
+
+    plan = plan_file("notes/250618 X.md", data, force=False)   # FormatError on a malformed digest
+    new = apply(plan, {0: "The English."}, style="block")      # Applied(data=..., failed={...})
+    verify(plan.data, new.data, inserted=[...], removed=[...]) # EntryError unless only English changed
+
+What the tool decides here:
+- an entry needs translating when its note has Hangul and it has no English (with `force`, also when it
+  has English: that English is replaced in place);
+- the English as written is the model's text with trailing spaces and blank lines dropped (a digest has
+  no blank lines inside an entry; a vault note would read a blank line as a new block);
+- in a digest the English lines go right after the Korean note lines; in a vault note, an `<english>`
+  block after the last Korean paragraph (`vault.set_english`), or with style "plain" a plain paragraph
+  when the text reads back as one (prose); text that would not (a lone word, a list) gets the block.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from author_tui.core import digest, vault
+from author_tui.core.model import Digest, Entry
+from author_tui.core.prompting import Message, PromptTemplate
+from author_tui.core.text import has_hangul
+from author_tui.errors import EntryError
+
+Kind = Literal["digest", "note"]
+Style = Literal["block", "plain"]
+# Lines a vault edit may add or drop around the English itself (one blank line sets a block apart).
+FRAMING = frozenset({"", "<english>", "</english>"})
+MAX_FRAMING = 3  # per changed region: a blank line and the two markers
+NOT_WRITTEN = "nothing was written to the file; please report it as a bug"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One entry to translate: where it is (for messages and the report) and what the model sees."""
+
+    path: str
+    index: int  # the entry's position in its file (0 for a vault note)
+    line: int  # 1-based line where the entry (digest) or its Korean note (vault) starts
+    entry: Entry
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass
+class FilePlan:
+    """A parsed file and the entries in it that need English."""
+
+    path: str
+    kind: Kind
+    data: bytes
+    parsed: Digest | vault.Note
+    jobs: list[Job] = field(default_factory=list)
+
+
+@dataclass
+class Applied:
+    """The file's new bytes and, per entry index, why its English could not be written."""
+
+    data: bytes
+    written: dict[int, str] = field(default_factory=dict)  # index -> the English as inserted
+    failed: dict[int, str] = field(default_factory=dict)
+
+
+def kind_of(path: str) -> Kind:
+    return "digest" if path.endswith(".txt") else "note"
+
+
+def needs_english(entry: Entry, force: bool) -> bool:
+    return has_hangul(entry.note) and (force or not entry.has_english)
+
+
+def clean_english(text: str) -> str:
+    """The English as it will be written: lines right-trimmed, blank lines dropped."""
+    lines = (line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return "\n".join(line for line in lines if line.strip())
+
+
+# ------------------------------------------------------------------------------------------------ plan
+
+
+def plan_file(path: str, data: bytes, force: bool = False) -> FilePlan:
+    """Parse a digest (.txt) or vault note (.md) and list its entries that need English."""
+    if kind_of(path) == "digest":
+        parsed_digest = digest.parse(data, path)
+        return FilePlan(path, "digest", data, parsed_digest, _digest_jobs(path, parsed_digest, force))
+    note = vault.parse(data, path)
+    plan = FilePlan(path, "note", data, note)
+    if note.is_paper:
+        entry = vault.digest_entry(note)
+        if needs_english(entry, force):
+            first = note.lines_with("note")
+            plan.jobs.append(Job(path, 0, first[0] + 1 if first else 1, entry))
+    return plan
+
+
+def _digest_jobs(path: str, parsed: Digest, force: bool) -> list[Job]:
+    jobs, line, index = [], 1, 0
+    for day in parsed.days:
+        line += 1  # the day header
+        for entry in day.entries:
+            if needs_english(entry, force):
+                jobs.append(Job(path, index, line, entry))
+            line += sum(1 for _ in digest.entry_lines(entry))
+            index += 1
+    return jobs
+
+
+# ----------------------------------------------------------------------------------------------- apply
+
+
+def apply(plan: FilePlan, english: Mapping[int, str], style: Style = "block") -> Applied:
+    """The file with each entry's English set; an entry whose English cannot be written is left out."""
+    if plan.kind == "digest":
+        assert isinstance(plan.parsed, Digest)
+        return _apply_digest(plan.parsed, english)
+    assert isinstance(plan.parsed, vault.Note)
+    return _apply_note(plan.parsed, english, style)
+
+
+def _apply_digest(parsed: Digest, english: Mapping[int, str]) -> Applied:
+    edited = parsed.model_copy(deep=True)
+    entries = edited.entries()
+    applied = Applied(b"")
+    for index, text in english.items():
+        candidate = entries[index].model_copy(update={"english": clean_english(text)})
+        found = digest.problems(candidate)
+        if not candidate.english:
+            found.append("the translation is empty")
+        if found:
+            applied.failed[index] = "; ".join(found)
+            continue
+        entries[index].english = candidate.english
+        applied.written[index] = candidate.english
+    applied.data = digest.render(edited)
+    return applied
+
+
+def _apply_note(note: vault.Note, english: Mapping[int, str], style: Style) -> Applied:
+    applied = Applied(note.render())
+    for index, text in english.items():
+        cleaned = clean_english(text)
+        try:
+            if not cleaned:
+                raise EntryError("the translation is empty")
+            note = _set_english(note, cleaned, style)
+        except EntryError as error:
+            applied.failed[index] = error.message
+            continue
+        applied.written[index] = cleaned
+        applied.data = note.render()
+    return applied
+
+
+def _set_english(note: vault.Note, english: str, style: Style) -> vault.Note:
+    """A plain paragraph when asked and it reads back as English; else (a one-word line, a list) a block."""
+    if style == "plain":
+        try:
+            return vault.set_english(note, english, "plain")
+        except EntryError:
+            pass
+    return vault.set_english(note, english, "block")
+
+
+# ---------------------------------------------------------------------------------------------- verify
+
+
+def verify(old: bytes, new: bytes, inserted: Sequence[str], removed: Sequence[str] = ()) -> None:
+    """Refuse (EntryError) unless `new` is `old` with exactly the `inserted` English added (and, under
+    --force, the `removed` English taken out), plus only blank lines and `<english>` markers around it.
+
+    Independent of how the edit was made: a line diff, then every changed region must hold English (at
+    most a few framing lines besides), and the English lines must be exactly the ones given, in order.
+    """
+    old_lines, new_lines = _lines(old), _lines(new)
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    gone: list[str] = []
+    added: list[str] = []
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        chunk_gone, chunk_added = _english_only(old_lines[a0:a1]), _english_only(new_lines[b0:b1])
+        framing = (a1 - a0 - len(chunk_gone), b1 - b0 - len(chunk_added))
+        if not (chunk_gone or chunk_added) or max(framing) > MAX_FRAMING:
+            raise EntryError(f"the edit changes lines {a0 + 1}-{a1} beyond the English", NOT_WRITTEN)
+        gone += chunk_gone
+        added += chunk_added
+    _expect(added, _english_lines(inserted), "added")
+    _expect(gone, _english_lines(removed), "removed")
+
+
+def _english_only(lines: list[str]) -> list[str]:
+    return [_text(line) for line in lines if _text(line) not in FRAMING]
+
+
+def _lines(data: bytes) -> list[str]:
+    # Split on LF only: a CR stays in its line, so CRLF and a missing final newline compare exactly.
+    return data.decode("utf-8").split("\n")
+
+
+def _text(line: str) -> str:
+    return line.removesuffix("\r").strip()
+
+
+def _english_lines(texts: Sequence[str]) -> list[str]:
+    return [line.strip() for text in texts for line in text.split("\n") if line.strip()]
+
+
+def _expect(found: list[str], wanted: list[str], what: str) -> None:
+    if found != wanted:
+        extra = next((line for line in found if line not in wanted), None)
+        detail = f"unexpected line {extra[:60]!r}" if extra is not None else "English lines missing"
+        raise EntryError(f"the edit {what} more than the English ({detail})", NOT_WRITTEN)
+
+
+# ----------------------------------------------------------------------------------------------- retry
+
+RETRY_NOTE = (
+    "\n\nA previous translation of this note was rejected by the output checks: {problems}. "
+    "Translate again and avoid that: keep every URL, number and Latin-script term exactly as written, "
+    "and write English only."
+)
+
+
+def retry_prompt(template: PromptTemplate, problems: Sequence[str]) -> PromptTemplate:
+    """The translate template with the rejected attempt's problems told to the model.
+
+    A template of its own (its own content hash) so the second answer is cached under its own key: a rerun
+    after an interruption gets both answers from the cache and sends nothing.
+    """
+    said = "; ".join(problems).replace("{{", "{ {")  # a note may contain braces; keep the render strict
+    last = template.messages[-1]
+    messages = (*template.messages[:-1], Message(last.role, last.content + RETRY_NOTE.format(problems=said)))
+    digest_of = hashlib.sha256(f"{template.content_hash}\n{messages[-1].content}".encode()).hexdigest()
+    return replace(template, messages=messages, content_hash=digest_of)

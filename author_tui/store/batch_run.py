@@ -1,0 +1,260 @@
+"""One batch translation run: read the files, translate their entries on a pool of threads, write each file
+as soon as its last entry is done.
+
+Why a run of its own: the guarantees the author relies on live here. Each file is written once, atomically,
+under its lock, only when its bytes on disk are still the ones that were read, and only after
+`core.batch.verify` proved that the English is all that changed. So an interrupted run (Ctrl-C, kill -9)
+leaves every file either as it was or complete; the rerun finds the done entries already translated and
+the others' replies in the model cache.
+
+Workers are daemon threads: the model client is synchronous, and a Ctrl-C must not wait for requests in
+flight (their cancel token stops streams between chunks; anything else is abandoned, nothing half-written).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from author_tui.core import batch
+from author_tui.core.authoring import Authoring, Cancelled, CancelToken, Usage
+from author_tui.core.batch import FilePlan, Job
+from author_tui.core.prompting import PromptTemplate
+from author_tui.errors import AuthorTuiError, ConflictError, FormatError
+from author_tui.store.archive import archive_files
+from author_tui.store.files import read_or_none, write_atomic
+from author_tui.store.locks import file_lock
+
+Status = Literal["translated", "failed", "interrupted", "planned"]
+STOP_AFTER_FAILURES = 10  # model failures in a row, nothing succeeding between: the endpoint is down
+
+
+@dataclass
+class Outcome:
+    """What became of one entry; `status` is final once its file was handled."""
+
+    job: Job
+    status: Status = "planned"
+    english: str = ""
+    warnings: list[str] = field(default_factory=list)
+    usage: Usage = Usage()
+    error: str = ""
+    retried: bool = False
+
+
+Translate = Callable[[Job], Outcome]
+
+
+@dataclass
+class Event:
+    """Sent from the workers to the main thread: an entry translated (or not), or a file handled."""
+
+    kind: Literal["entry", "file"]
+    outcome: Outcome | None = None
+    path: str = ""
+    error: str = ""  # file events: why the file was not written
+    failed: int = 0  # file events: entries that failed only when the file was written
+
+
+@dataclass
+class Loaded:
+    plans: list[FilePlan] = field(default_factory=list)
+    bad: list[str] = field(default_factory=list)  # one line per file skipped: `path:line: why`
+
+
+# ----------------------------------------------------------------------------------------------- read
+
+
+def load(paths: Sequence[Path], force: bool = False, limit: int | None = None) -> Loaded:
+    """Every digest (.txt) and note (.md) under `paths`, planned; at most `limit` entries in all."""
+    loaded, budget = Loaded(), limit
+    for path in archive_files(paths):
+        data = read_or_none(path)
+        if data is None:
+            loaded.bad.append(f"{path}: cannot be read")
+            continue
+        try:
+            plan = batch.plan_file(str(path), data, force)
+        except FormatError as error:
+            loaded.bad.append(error.message)
+            continue
+        if budget is not None:
+            plan.jobs, budget = plan.jobs[:budget], budget - len(plan.jobs[:budget])
+        if plan.jobs:
+            loaded.plans.append(plan)
+    return loaded
+
+
+# ---------------------------------------------------------------------------------------------- write
+
+
+def write_file(plan: FilePlan, outcomes: Iterable[Outcome], style: batch.Style) -> str:
+    """Insert the translated entries' English into the file; '' when written, else why not.
+
+    Entries whose English cannot be written are marked failed; the others stay translated.
+    """
+    done = [o for o in outcomes if o.status == "translated"]
+    if not done:
+        return ""
+    try:
+        applied = batch.apply(plan, {o.job.index: o.english for o in done}, style)
+        for outcome in done:
+            if outcome.job.index in applied.failed:
+                _fail(outcome, f"not written: {applied.failed[outcome.job.index]}")
+        written = [o for o in done if o.job.index in applied.written]
+        if not written:
+            return ""
+        batch.verify(plan.data, applied.data, [applied.written[o.job.index] for o in written],
+                     [o.job.entry.english for o in written if o.job.entry.has_english])
+        replace_if_unchanged(Path(plan.path), plan.data, applied.data)
+    except AuthorTuiError as error:
+        for outcome in done:
+            _fail(outcome, f"not written: {error.message}")
+        return error.message
+    return ""
+
+
+def replace_if_unchanged(path: Path, old: bytes, new: bytes) -> None:
+    """Write `new` over `path` under its lock, only if the file still holds `old` (else ConflictError)."""
+    with file_lock(path):
+        if read_or_none(path) != old:
+            raise ConflictError(f"{path}: changed on disk since it was read, so it was not written",
+                                "run translate again to pick up the change")
+        write_atomic(path, new)
+
+
+def _fail(outcome: Outcome, error: str) -> None:
+    outcome.status, outcome.error = "failed", error
+
+
+# ------------------------------------------------------------------------------------------------ run
+
+
+@dataclass
+class _File:
+    plan: FilePlan
+    outcomes: list[Outcome] = field(default_factory=list)
+    pending: int = 0
+
+
+class Run:
+    """Translates the planned entries with `concurrency` workers; events arrive on `events`."""
+
+    def __init__(self, plans: Sequence[FilePlan], translate: Translate, concurrency: int,
+                 style: batch.Style = "block") -> None:
+        self.files = [_File(plan, pending=len(plan.jobs)) for plan in plans]
+        self.translate, self.style = translate, style
+        self.events: queue.Queue[Event] = queue.Queue()
+        self.stopped = threading.Event()
+        self._jobs: queue.Queue[tuple[_File, Job]] = queue.Queue()
+        self._lock = threading.Lock()
+        for file in self.files:
+            for job in file.plan.jobs:
+                self._jobs.put((file, job))
+        self._workers = [threading.Thread(target=self._work, name=f"translate-{n}", daemon=True)
+                         for n in range(max(1, min(concurrency, self._jobs.qsize())))]
+
+    @property
+    def total(self) -> int:
+        return sum(len(file.plan.jobs) for file in self.files)
+
+    def start(self) -> Run:
+        for worker in self._workers:
+            worker.start()
+        return self
+
+    def stop(self) -> None:
+        """Hand out no more entries; files still waiting for an entry are left as they are."""
+        self.stopped.set()
+
+    def working(self) -> bool:
+        return any(worker.is_alive() for worker in self._workers)
+
+    def outcomes(self) -> list[Outcome]:
+        """Every entry's outcome in file order. An entry whose file was never written (the run stopped
+        first) counts as interrupted, translated or not: its reply, if any, waits in the model cache."""
+        with self._lock:
+            found = []
+            for file in self.files:
+                by_job = {id(o.job): o for o in file.outcomes}
+                for job in file.plan.jobs:
+                    outcome = by_job.get(id(job)) or Outcome(job, "interrupted")
+                    if file.pending and outcome.status == "translated":
+                        outcome = dataclasses.replace(outcome, status="interrupted", error="not written")
+                    found.append(outcome)
+            return found
+
+    def _work(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                file, job = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                outcome = self.translate(job)
+            except Exception as error:  # a bug must cost one entry, not hang the run
+                outcome = Outcome(job, "failed", error=f"internal error: {error!r}")
+            self.events.put(Event("entry", outcome))
+            if self._record(file, outcome):
+                self._finish(file)
+
+    def _record(self, file: _File, outcome: Outcome) -> bool:
+        """Keep the outcome; True for the worker that brought the file's last entry (it writes the file)."""
+        with self._lock:
+            file.outcomes.append(outcome)
+            file.pending -= 1
+            return file.pending == 0
+
+    def _finish(self, file: _File) -> None:
+        ordered = sorted(file.outcomes, key=lambda o: o.job.index)
+        before = sum(o.status == "failed" for o in ordered)
+        try:
+            error = write_file(file.plan, ordered, self.style)
+        except Exception as bug:  # e.g. a disk full: the file is left as it was, the others go on
+            error = f"not written: {bug!r}"
+            for outcome in ordered:
+                if outcome.status == "translated":
+                    _fail(outcome, error)
+        failed = sum(o.status == "failed" for o in ordered) - before
+        self.events.put(Event("file", path=file.plan.path, error=error, failed=failed))
+
+
+# ------------------------------------------------------------------------------------- the model call
+
+
+def translator(authoring: Authoring, cancel: CancelToken) -> Translate:
+    """One entry through the model: translate; when the output checks object, once more, telling the
+    model what was wrong (`batch.retry_prompt`), and keep the attempt with fewer warnings."""
+
+    def translate(job: Job) -> Outcome:
+        outcome = Outcome(job)
+        try:
+            result = authoring.translate(job.entry, cancel=cancel)
+            outcome.usage = result.usage
+            if result.warnings:
+                again = _with_prompt(authoring, batch.retry_prompt(authoring.prompts["translate"],
+                                                                   [str(w) for w in result.warnings]))
+                second = again.translate(job.entry, cancel=cancel)
+                outcome.usage, outcome.retried = outcome.usage + second.usage, True
+                result = second if len(second.warnings) < len(result.warnings) else result
+        except Cancelled:
+            outcome.status = "interrupted"
+            return outcome
+        except AuthorTuiError as error:
+            _fail(outcome, error.message)
+            return outcome
+        outcome.status, outcome.english = "translated", result.value.english
+        outcome.warnings = [str(w) for w in result.warnings]
+        return outcome
+
+    return translate
+
+
+def _with_prompt(authoring: Authoring, template: PromptTemplate) -> Authoring:
+    """The same client, cache and examples, with another translate template."""
+    return dataclasses.replace(authoring, prompts={**authoring.prompts, "translate": template}, totals=Usage())

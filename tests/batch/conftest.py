@@ -1,0 +1,73 @@
+"""Fixtures for batch translation: copies of the fixture files, a translating scripted server, the CLI."""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from author_tui.cli import main
+from author_tui.llm.scripted_server import ScriptedServer
+from tests.batch.fakes import translating
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "batch"
+FRAMING = {"", "<english>", "</english>"}
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    """A writable copy of tests/fixtures/batch."""
+    target = tmp_path / "files"
+    shutil.copytree(FIXTURES, target)
+    return target
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    with ScriptedServer(responder=translating()) as scripted:
+        yield scripted
+
+
+@dataclass
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+RunCli = Callable[..., Ran]
+
+
+@pytest.fixture
+def translate(server: ScriptedServer, capsys: pytest.CaptureFixture[str]) -> RunCli:
+    """`translate(*args)` runs `author-tui translate ARGS --base-url <scripted server>` in-process."""
+
+    def run(*args: object, url: str | None = None) -> Ran:
+        argv = ["translate", *map(str, args), "--base-url", url or server.url, "--quiet"]
+        code = main(argv)
+        captured = capsys.readouterr()
+        return Ran(code, captured.out, captured.err)
+
+    return run
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes under `folder` (lock files aside), by relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.endswith(".lock")}
+
+
+def inserted_english(old: bytes, new: bytes) -> list[str]:
+    """The lines `new` adds to `old`, framing (blank lines, <english> markers) left out. Fails the test when
+    `new` removes or changes any line of `old`: the only allowed change is an insertion."""
+    old_lines, new_lines = old.decode().split("\n"), new.decode().split("\n")
+    added = []
+    for tag, a0, a1, b0, b1 in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
+        assert tag in ("equal", "insert"), f"lines {a0 + 1}-{a1} changed: {old_lines[a0:a1]} -> {new_lines[b0:b1]}"
+        if tag == "insert":
+            added += [line.rstrip("\r") for line in new_lines[b0:b1] if line.rstrip("\r") not in FRAMING]
+    return added
