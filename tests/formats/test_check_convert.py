@@ -24,7 +24,7 @@ OLD = FIXTURES / "vault" / "200301 Old Plain Title.md"
 
 
 def test_check_summarises_a_clean_tree(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["check", str(FIXTURES)]) == 0
+    assert cli.main(["check", str(FIXTURES / "vault"), str(FIXTURES / "digest")]) == 0
     out, err = capsys.readouterr()
     notes = len(list((FIXTURES / "vault").glob("*.md")))
     assert out.splitlines()[0] == f"files: {notes + 1} (1 digests, {notes} notes)"
