@@ -52,23 +52,20 @@ SYMBOL = re.compile(r"\\([A-Za-z]+|\|)(?![A-Za-z])\s?")
 ESCAPE = re.compile(r"\\([%$&_#{} ])")
 # Old-style switches inside a group: {\bf x}, {\it x}, {\em x}.
 SWITCH = re.compile(r"\{\\(?:bf|it|em|rm|sf|tt|sc)\s+([^{}]*)\}")
-# Pandoc's inline-math rule; `\$` is masked before this runs.
-MATH = re.compile(r"(?<![\\$])\$(?=\S)([^$\n]*?\S)\$(?!\d)")
+# Pandoc's inline-math rule; an escaped `\$` inside is text, never a delimiter.
+MATH = re.compile(r"(?<![\\$])\$(?=\S)((?:[^$\\\n]|\\.)*?(?:[^$\\\s]|\\.))\$(?!\d)")
 SCRIPT = re.compile(r"([_^])\{([^{}]*)\}")
 SQRT = re.compile(r"\\sqrt\s*\{([^{}]*)\}")
 FRAC = re.compile(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
-PLACEHOLDER = "\x00"
 
 
 def plain_text(text: str) -> str:
     """What a reader of the rendered abstract sees, as plain text."""
     if "$" not in text and "\\" not in text and "``" not in text:
         return text
-    text = text.replace("\\$", PLACEHOLDER)
     text = MATH.sub(lambda m: _math(m.group(1)), text)
     text = _text_mode(text)
-    text = text.replace("``", "\u201c").replace("''", "\u201d")
-    return text.replace(PLACEHOLDER, "$")
+    return text.replace("``", "\u201c").replace("''", "\u201d")
 
 
 def _math(body: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from author_tui.core.latex import plain_text
 
@@ -25,6 +27,8 @@ CASES = [
     (r"a {\bf bold} claim", "a bold claim"),
     ("how much a model ``knows'' about it", "how much a model “knows” about it"),
     (r"costs \$20 to run", "costs $20 to run"),
+    (r"$20 USD, under \$2,000", "$20 USD, under $2,000"),
+    ("a\x00b $x$", "a\x00b x"),
 ]
 
 UNCHANGED = [
@@ -51,3 +55,19 @@ def test_text_without_latex_is_unchanged(text: str) -> None:
 def test_plain_text_is_idempotent(latex: str) -> None:
     once = plain_text(latex)
     assert plain_text(once) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
+def test_any_text_converts_and_text_without_markup_stays(text: str) -> None:
+    plain = plain_text(text)
+    if "$" not in text and "\\" not in text and "``" not in text:
+        assert plain == text
+    assert plain.count("\x00") == text.count("\x00")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["$", "\\", "{", "}", "textbf", "times", "x", " ", "``", "''", "^", "_", "%"]),
+                max_size=30).map("".join))
+def test_markup_soup_never_raises(text: str) -> None:
+    assert isinstance(plain_text(text), str)
