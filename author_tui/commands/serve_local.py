@@ -71,14 +71,14 @@ def local_settings(args: argparse.Namespace) -> SimpleNamespace:
 
 def run(args: argparse.Namespace) -> int:
     from author_tui.llm.local_model import model_alias, resolve_model_path
-    from author_tui.llm.local_server import LocalServer, llama_command, require_llama_cpp
+    from author_tui.llm.local_server import llama_server, require_llama_cpp
 
     settings = local_settings(args)
     require_llama_cpp()
     model = resolve_model_path(settings, progress=Progress())
-    command = llama_command(model, alias=model_alias(settings), n_ctx=settings.local_context_size,
-                            threads=args.threads)
-    server = LocalServer(command, port=args.port, startup_timeout=args.startup_timeout, log_path=args.log)
+    server = llama_server(model, alias=model_alias(settings), n_ctx=settings.local_context_size,
+                          threads=args.threads, port=args.port, startup_timeout=args.startup_timeout,
+                          log_path=args.log)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops it as cleanly as Ctrl-C
     try:
         server.start()

@@ -22,7 +22,7 @@ from pydantic import BaseModel
 
 from author_tui.errors import ModelError
 from author_tui.llm.local_model import SPECS, ensure_weights, locate_parts
-from author_tui.llm.local_server import LocalServer, llama_command
+from author_tui.llm.local_server import LocalServer, llama_server
 
 pytestmark = pytest.mark.local_model
 
@@ -44,7 +44,7 @@ def weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def llama(weights: Path) -> Iterator[LocalServer]:
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama-cpp-python (the [local] extra) is not installed")
-    with LocalServer(llama_command(weights, alias=SPEC.alias, n_ctx=2048)) as server:
+    with llama_server(weights, alias=SPEC.alias, n_ctx=2048) as server:
         yield server
 
 

@@ -242,3 +242,12 @@ def test_a_missing_runtime_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(ModelError, match="needs llama-cpp-python") as caught:
         local_server.ensure_local_server(None)
     assert "author-tui[local]" in caught.value.hint
+
+
+def test_llama_gets_passive_openmp_threads_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    show = [sys.executable, "-c", "import os, sys; print('omp=' + os.environ['OMP_WAIT_POLICY']); sys.exit(1)"]
+    server = LocalServer(lambda _: show, env=local_server.llama_env())
+    with pytest.raises(ModelError, match="omp=PASSIVE"):
+        server.start()
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    assert local_server.llama_env() == {"OMP_WAIT_POLICY": "ACTIVE"}
