@@ -16,6 +16,7 @@ from author_tui.core import digest, vault
 from author_tui.core.model import Day, Digest, Entry
 from author_tui.errors import AuthorTuiError, ConflictError, EntryError
 from author_tui.store.files import read_or_none, write_atomic
+from author_tui.store.locks import file_lock
 
 DESCRIPTION = """\
 Convert between vault notes and the daily digest.
@@ -72,10 +73,11 @@ def notes_to_digest(paths: list[Path], date: dt.date | None, output: Path | None
         sys.stdout.buffer.write(data + (b"\n" if sys.stdout.isatty() else b""))
         sys.stdout.flush()
         return 0
-    existing = read_or_none(output)
-    target = digest.parse(existing, str(output)) if existing is not None else Digest()
-    target.ensure_day(day.date).entries.extend(day.entries)
-    write_atomic(output, digest.render(target))
+    with file_lock(output):  # the TUI or a translate run may be saving the same digest
+        existing = read_or_none(output)
+        target = digest.parse(existing, str(output)) if existing is not None else Digest()
+        target.ensure_day(day.date).entries.extend(day.entries)
+        write_atomic(output, digest.render(target))
     print(f"{output}: {len(day.entries)} entries added to {digest.day_header(day.date)}", file=sys.stderr)
     return 0
 

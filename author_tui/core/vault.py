@@ -89,7 +89,7 @@ class Note:
     def lines_with(self, *roles: Role) -> list[int]:
         """Indexes of the lines that have one of these roles, in file order."""
         if len(roles) == 1:
-            return self._where.get(roles[0], [])
+            return list(self._where.get(roles[0], ()))
         return sorted(i for role in roles for i in self._where.get(role, []))
 
     @property
