@@ -98,3 +98,13 @@ def test_example_digest_papers_convert_exactly(corpus_dir: Path, example_digest:
             assert getattr(got, field) == getattr(want, field), (want.title, field)
         assert got.tag_line == want.tag_line
         assert got.has_english  # from the vault's own <english> block; the example's was written later
+
+
+def test_oddly_named_notes_are_read(corpus: list[tuple[Path, bytes, vault.Note]]) -> None:
+    by_name = {path.name: note for path, _, note in corpus}
+    dated_only = by_name["250311.md"]
+    assert dated_only.date == dt.date(2025, 3, 11)
+    assert dated_only.entry().title and dated_only.entry().tags
+    undated = by_name["DeepSeekMath V2.md"]
+    assert undated.date is None and undated.is_paper
+    assert undated.entry().title == "DeepSeekMath V2" and undated.entry().english
