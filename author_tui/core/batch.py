@@ -186,20 +186,45 @@ def verify(old: bytes, new: bytes, inserted: Sequence[str], removed: Sequence[st
     most a few framing lines besides), and the English lines must be exactly the ones given, in order.
     """
     old_lines, new_lines = _lines(old), _lines(new)
-    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     gone: list[str] = []
     added: list[str] = []
-    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        chunk_gone, chunk_added = _english_only(old_lines[a0:a1]), _english_only(new_lines[b0:b1])
-        framing = (a1 - a0 - len(chunk_gone), b1 - b0 - len(chunk_added))
-        if not (chunk_gone or chunk_added) or max(framing) > MAX_FRAMING:
-            raise EntryError(f"the edit changes lines {a0 + 1}-{a1} beyond the English", NOT_WRITTEN)
+    for region in _changed_regions(old_lines, new_lines):
+        chunk_gone = _english_only([old_lines[i] for i in region.old])
+        chunk_added = _english_only([new_lines[i] for i in region.new])
+        framing = (len(region.old) - len(chunk_gone), len(region.new) - len(chunk_added))
+        # A blank line may separate English paragraphs, besides the markers and the block's own blank line.
+        allowed = (MAX_FRAMING + len(chunk_gone), MAX_FRAMING + len(chunk_added))
+        if not (chunk_gone or chunk_added) or framing[0] > allowed[0] or framing[1] > allowed[1]:
+            where = (region.old or region.new)[0] + 1
+            raise EntryError(f"the edit changes line {where} beyond the English", NOT_WRITTEN)
         gone += chunk_gone
         added += chunk_added
     _expect(added, _english_lines(inserted), "added")
     _expect(gone, _english_lines(removed), "removed")
+
+
+@dataclass
+class _Region:
+    old: list[int] = field(default_factory=list)  # indexes of old lines removed
+    new: list[int] = field(default_factory=list)  # indexes of new lines added
+
+
+def _changed_regions(old_lines: list[str], new_lines: list[str]) -> list[_Region]:
+    """The diff's changes, grouped: changes separated by one unchanged blank line are one region, because
+    the diff may align an inserted block's blank line with the old one next to it and split the block."""
+    regions: list[_Region] = []
+    joinable = False
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for tag, a0, a1, b0, b1 in matcher.get_opcodes():
+        if tag == "equal":
+            joinable = joinable and a1 - a0 == 1 and not _text(old_lines[a0])
+            continue
+        if not joinable:
+            regions.append(_Region())
+        regions[-1].old += range(a0, a1)
+        regions[-1].new += range(b0, b1)
+        joinable = True
+    return regions
 
 
 def _english_only(lines: list[str]) -> list[str]:

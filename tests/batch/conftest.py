@@ -71,3 +71,28 @@ def inserted_english(old: bytes, new: bytes) -> list[str]:
         if tag == "insert":
             added += [line.rstrip("\r") for line in new_lines[b0:b1] if line.rstrip("\r") not in FRAMING]
     return added
+
+
+def write_notes(folder: Path, count: int, special: dict[int, str] | None = None) -> list[Path]:
+    """`count` vault notes needing English; note i's Korean note holds a number, a term and `special[i]`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n in range(count):
+        path = folder / f"25{n // 28 + 2:02d}{n % 28 + 1:02d} Paper {n:03d}.md"
+        extra = (special or {}).get(n, "")
+        path.write_text(f"https://arxiv.org/abs/2502.{n:05d}\n\n*Paper {n}* (Author {n})\n\n"
+                        f"> Abstract {n}.\n\n{n}번 논문의 노트. LoRA-{n} 변형{extra}.\n\n#misc")
+        paths.append(path)
+    return paths
+
+
+def write_digest(path: Path, count: int, special: dict[int, str] | None = None) -> Path:
+    """A one-day digest of `count` entries needing English (the same note shape as `write_notes`)."""
+    lines = ["2025년 2월 1일"]
+    for n in range(count):
+        extra = (special or {}).get(n, "")
+        lines += [f"Digest Paper {n}", f"(Writer {n})", f"Abstract {n}.", f"{n}번 항목의 노트. Adam-{n}{extra}.",
+                  "#misc"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+    return path
