@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,21 +97,31 @@ class Autosave:
         self._is_alive = is_alive
         self._now = now
         self._key = hashlib.sha256(str(self.digest).encode()).hexdigest()[:16]
+        # Saves run on worker threads: a save scheduled before a discard must not land after it.
+        self._lock = threading.Lock()
+        self.epoch = 0
 
     @property
     def path(self) -> Path:
         """This owner's record for this digest."""
         return self.folder / f"{self._key}-{self.owner}.json"
 
-    def save(self, slot: Slot, entry: Entry) -> Record:
+    def save(self, slot: Slot, entry: Entry, epoch: int | None = None) -> Record | None:
+        """Write this owner's record; skipped (None) when `epoch` is given and a discard came since."""
         record = Record(self.digest, slot, entry, self._now(), self.path)
         data = json.dumps(record.to_json(), ensure_ascii=False, indent=1).encode("utf-8")
-        write_atomic(self.path, data)
+        with self._lock:
+            if epoch is not None and epoch != self.epoch:
+                return None
+            write_atomic(self.path, data)
         return record
 
     def discard(self, record: Record | None = None) -> None:
         """Remove this owner's record (or the given one, e.g. an orphan the author declined)."""
-        (record.path if record else self.path).unlink(missing_ok=True)
+        with self._lock:
+            if record is None:
+                self.epoch += 1
+            (record.path if record else self.path).unlink(missing_ok=True)
 
     def orphans(self) -> list[Record]:
         """Records for this digest left by owners that are no longer running, newest first."""

@@ -2,7 +2,7 @@
 model (built in a worker after the first paint), and routes the author between the day and the editor.
 
 Everything injectable for tests and benchmarks: settings, the digest path, today's date, the clock, the
-model factory, the autosave owner, the $EDITOR runner, the arXiv client.
+model factory, the autosave (owner, liveness check), the $EDITOR runner, the arXiv client.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class AuthorApp(App[None]):
         today: dt.date | None = None,
         now: Callable[[], dt.datetime] = dt.datetime.now,
         model_factory: Callable[[Any], tuple[Any, str, str]] = connect_model,
-        autosave_owner: str | None = None,
+        autosave: Autosave | None = None,
         autosave_delay: float = 0.8,
         editor: EditorRunner | None = None,
         arxiv: ArxivClient | None = None,
@@ -61,7 +61,7 @@ class AuthorApp(App[None]):
         self.settings = settings
         self.today = today or now().date()
         self.document = DigestDocument.load(path)
-        self.autosave = Autosave(settings.drafts_dir, path, owner=autosave_owner, now=now)
+        self.autosave = autosave or Autosave(settings.drafts_dir, path, now=now)
         self.autosave_delay = autosave_delay
         self.arxiv = arxiv or ArxivClient(settings.arxiv_api_url)
         self.authoring: Any = None

@@ -130,7 +130,7 @@ class EntryScreen(Screen[None]):
     def _autosave_now(self) -> None:
         self._autosave_timer = None
         if self.current_entry() != self.saved:
-            self._write_autosave(self.slot, self.current_entry())
+            self._write_autosave(self.slot, self.current_entry(), self.app.autosave.epoch)  # type: ignore[attr-defined]
 
     def flush_autosave(self) -> None:
         """Write the autosave now, on this thread (before quitting: no debounce left pending)."""
@@ -145,9 +145,10 @@ class EntryScreen(Screen[None]):
             self._cancel.cancel()  # a stream must not outlive its screen
 
     @work(thread=True, exclusive=True, group="autosave", exit_on_error=False)
-    def _write_autosave(self, slot: Slot, entry: Entry) -> None:
-        record = self.app.autosave.save(slot, entry)  # type: ignore[attr-defined]
-        self.post_message(AutosaveWritten(str(record.path)))
+    def _write_autosave(self, slot: Slot, entry: Entry, epoch: int) -> None:
+        record = self.app.autosave.save(slot, entry, epoch)  # type: ignore[attr-defined]
+        if record is not None:
+            self.post_message(AutosaveWritten(str(record.path)))
 
     # --- generation -----------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ class _Dialog(ModalScreen[object]):
 def _buttons(*choices: tuple[str, str, str]) -> Horizontal:
     """(name, label, variant) buttons in a row; the dialog dismisses with the pressed one's name."""
     return Horizontal(
-        *(Button(label, name=name, variant=variant) for name, label, variant in choices),  # type: ignore[arg-type]
+        *(Button(label, name=name, id=f"btn-{name}", variant=variant) for name, label, variant in choices),  # type: ignore[arg-type]
         classes="buttons",
     )
 

@@ -1,0 +1,145 @@
+"""The author's flows, driven with a Pilot against the scripted model server on 127.0.0.1: messages first,
+then what the screen and the files hold."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from textual.widgets import Button
+
+from author_tui.tui.entry_screen import EntryScreen
+from author_tui.tui.messages import (
+    AutosaveWritten,
+    DigestSaved,
+    DraftReceived,
+    FieldStreamed,
+    GenerationCancelled,
+    GenerationFinished,
+    TagsSuggested,
+)
+from author_tui.tui.modals import ConfirmScreen
+from tests.tui.conftest import ENGLISH, NOTE, MakeApp, Recorder, editor, paste_paper, ready, until
+
+SIZE = (140, 45)
+
+
+async def test_paste_draft_edit_translate_again_toggle_tag_save(make_app: MakeApp, server: Any, answers: Any,
+                                                                 workdir: Path) -> None:
+    app, seen = make_app(model=True), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await ready(pilot)
+        await paste_paper(pilot)
+        screen = editor(app)
+        assert screen.boxes["title"].text == "Scaling Rotary Embeddings for Long Context"
+        assert screen.boxes["authors"].text == "Ada Park, Min Lee"
+
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: seen.of(GenerationFinished))
+        streamed = [m.text for m in seen.of(FieldStreamed) if m.field == "note"]
+        assert len(streamed) > 1 and all(NOTE.startswith(t) for t in streamed)  # it arrived in pieces
+        assert [m.field for m in seen.of(DraftReceived)] == ["note", "english"]
+        assert seen.of(TagsSuggested)[0].new_tags == ["rope"]
+        assert (screen.boxes["note"].text, screen.boxes["english"].text) == (NOTE, ENGLISH)
+        assert screen.boxes["tags"].text == "#long-context #rope"
+        chip = next(b for b in screen.query(Button) if b.name == "rope")
+        assert chip.has_class("-new") and chip.has_class("-on")
+
+        # The author edits the Korean and asks for the English again, from the edited note.
+        note = screen.boxes["note"].area
+        note.focus()
+        note.move_cursor(note.document.end)
+        await pilot.press("space", "추", "천", ".")
+        assert screen.boxes["note"].text == NOTE + " 추천."
+        answers.values["english"] = ENGLISH + " Recommended."
+        await pilot.press("ctrl+t")
+        await until(pilot, lambda: len(seen.of(GenerationFinished)) == 2)
+        assert NOTE + " 추천." in json.dumps(server.requests[-1], ensure_ascii=False)
+        assert screen.boxes["english"].text == ENGLISH + " Recommended."
+
+        await pilot.click(chip)  # toggle the new tag off
+        await pilot.pause()
+        assert screen.boxes["tags"].text == "#long-context" and not chip.has_class("-on")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: seen.of(DigestSaved))
+
+    expected = (
+        "2025년 6월 18일\nScaling Rotary Embeddings for Long Context\n(Ada Park, Min Lee)\n"
+        "We compare ways to scale rotary position embeddings when the context grows far past the training "
+        f"length.\n{NOTE} 추천.\n{ENGLISH} Recommended.\n#long-context"
+    )
+    assert (workdir / "drafts" / "2025-06-18.txt").read_bytes() == expected.encode("utf-8")
+    assert not list((workdir / "drafts" / ".autosave").glob("*.json"))  # saved: nothing left to recover
+
+
+async def test_cancel_a_stream_keeps_the_old_text_and_the_ui_usable(make_app: MakeApp, answers: Any) -> None:
+    answers.chunk_delay = 0.15  # ~10 chunks: the stream runs for over a second
+    app, seen = make_app(model=True), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await ready(pilot)
+        await paste_paper(pilot)
+        screen = editor(app)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: screen.boxes["note"].has_class("-streaming") and screen.boxes["note"].text)
+        assert screen.boxes["note"].area.read_only
+
+        screen.boxes["title"].area.focus()  # while it streams, the author keeps typing elsewhere
+        await pilot.press("end", "!")
+        assert screen.boxes["title"].text.endswith("Context!")
+
+        await pilot.press("escape")
+        await until(pilot, lambda: seen.of(GenerationFinished))
+        assert [m.field for m in seen.of(GenerationCancelled)] == ["note"]
+        assert not seen.of(DraftReceived)
+        assert screen.boxes["note"].text == "" and not screen.boxes["note"].area.read_only
+        assert isinstance(app.screen, EntryScreen)  # Esc cancelled; it did not leave the editor
+        assert any("Cancelled" in n for n in seen.notes())
+
+
+async def test_undo_in_a_field(make_app: MakeApp) -> None:
+    async with make_app().run_test(size=SIZE) as pilot:
+        await paste_paper(pilot)
+        title = editor(pilot.app).boxes["title"]
+        title.area.focus()
+        await pilot.press("end", "x", "y")
+        assert title.text.endswith("Contextxy")
+        await pilot.press("ctrl+z")
+        assert title.text == "Scaling Rotary Embeddings for Long Context"
+
+
+async def test_field_round_trip_through_editor(make_app: MakeApp, workdir: Path, monkeypatch: Any) -> None:
+    from author_tui.tui.external import edit_text
+
+    script = workdir / "fake-editor.sh"
+    script.write_text("#!/bin/sh\nprintf '\\n%s\\n' '덧붙인 줄이군요.' >> \"$1\"\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(script))
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = make_app(editor=edit_text)  # the real editor round trip, minus the terminal suspend
+    async with app.run_test(size=SIZE) as pilot:
+        await paste_paper(pilot)
+        note = editor(app).boxes["note"]
+        note.area.load_text("원래 노트군요.")
+        note.area.focus()
+        await pilot.press("ctrl+o")
+        assert note.text == "원래 노트군요.\n덧붙인 줄이군요."
+        await pilot.press("ctrl+z")  # the editor's change is one undoable edit
+        assert note.text == "원래 노트군요."
+
+
+async def test_autosave_follows_edits_and_is_dropped_on_discard(make_app: MakeApp, workdir: Path) -> None:
+    app, seen = make_app(), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await paste_paper(pilot)
+        await until(pilot, lambda: seen.of(AutosaveWritten))
+        record = Path(seen.of(AutosaveWritten)[-1].path)
+        saved = json.loads(record.read_text(encoding="utf-8"))
+        assert saved["entry"]["title"] == "Scaling Rotary Embeddings for Long Context"
+        assert saved["index"] is None and saved["date"] == "2025-06-18" and saved["saved_at"] == "2025-06-18T09:30:00"
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert not record.exists()
+    assert not (workdir / "drafts" / "2025-06-18.txt").exists()  # nothing was saved, nothing was written
