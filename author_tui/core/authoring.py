@@ -71,7 +71,9 @@ class TagSuggestions(BaseModel):
     @field_validator("tags", "new_tags")
     @classmethod
     def _clean(cls, value: list[str]) -> list[str]:
-        return list(dict.fromkeys(t.strip().lstrip("#") for t in value if t.strip().lstrip("#")))
+        """House shape: no '#', lower case, words joined by '-' ("Load Balancing" -> "load-balancing")."""
+        cleaned = ("-".join(t.strip().lstrip("#").lower().split()) for t in value)
+        return list(dict.fromkeys(t for t in cleaned if t))
 
 
 class Cancelled(ModelError):

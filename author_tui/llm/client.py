@@ -47,6 +47,13 @@ class ClientOptions:
     use_cache: bool = True
     refresh: bool = False
     key_required: bool = True  # False for loopback servers (the embedded one, test servers)
+    # Who answers, for the reply cache and the endpoint memory. The embedded server gets a new port on
+    # every start, so it is named by its model instead ("embedded"), or nothing would ever be reused.
+    identity: str | None = None
+
+    @property
+    def endpoint_id(self) -> str:
+        return self.identity or self.base_url
 
 
 class OpenAIModelClient:
@@ -89,7 +96,7 @@ class OpenAIModelClient:
         if self.options.key_required and not self.options.api_key:
             raise no_key(self.options.base_url)
         temperature = self.options.temperature if request.temperature is None else request.temperature
-        key = cache_key(self.options.base_url, self.options.model, request, temperature, output.model_json_schema())
+        key = cache_key(self.options.endpoint_id, self.options.model, request, temperature, output.model_json_schema())
         cached = self._cached(key, output)
         if cached is not None:
             if on_delta and request.preview_field:
@@ -119,7 +126,7 @@ class OpenAIModelClient:
         on_delta: OnDelta | None,
         cancel: CancelToken,
     ) -> tuple[T, Usage]:
-        endpoint, model = self.options.base_url, self.options.model
+        endpoint, model = self.options.endpoint_id, self.options.model
         remembered = self._memory.rung(endpoint, model) if self._memory else None
         rungs = ladder(remembered)
         for index, rung in enumerate(rungs):
@@ -132,7 +139,7 @@ class OpenAIModelClient:
             if self._memory is not None:
                 self._memory.remember(endpoint, model, rung.name)
             return value, usage
-        raise ModelError(f"{endpoint} rejected every way of asking for structured output")
+        raise ModelError(f"{self.options.base_url} rejected every way of asking for structured output")
 
     def _on_rung(
         self,

@@ -79,3 +79,12 @@ def test_endpoint_memory_is_per_endpoint_and_model(tmp_path: Path):
     memory.remember("http://a/v1", "m", "json_object")
     assert memory.rung("http://a/v1/", "m") == "json_object"
     assert memory.rung("http://a/v1", "other") is None and memory.rung("http://b/v1", "m") is None
+
+
+def test_the_embedded_server_is_one_endpoint_whatever_its_port(make_client):
+    from author_tui.llm.scripted_server import ScriptedServer
+
+    with ScriptedServer([json_reply(note="첫 서버.")]) as first, ScriptedServer() as second:
+        make_client(cache=True, url=first.url, identity="embedded").generate(REQUEST, NoteDraft)
+        again = make_client(cache=True, url=second.url, identity="embedded").generate(REQUEST, NoteDraft)
+        assert again.cached and again.value.note == "첫 서버." and second.total == 0

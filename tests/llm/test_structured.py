@@ -84,3 +84,10 @@ def test_json_preview_decodes_the_string_as_far_as_it_arrived():
 def test_tagged_preview_hides_a_half_arrived_closing_tag():
     assert TAGGED.preview("<note>거의 다 왔네요.</no", "note") == "거의 다 왔네요."
     assert TAGGED.preview("<think>생각 중", "note") == ""
+
+
+def test_tags_are_put_in_house_shape():
+    parsed = OBJECT.parse(
+        '{"tags": ["#Load Balancing", "moe", "MoE"], "new_tags": ["Load  balancing"]}', TagSuggestions
+    )
+    assert parsed.tags == ["load-balancing", "moe"] and parsed.new_tags == ["load-balancing"]
