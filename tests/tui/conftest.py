@@ -148,6 +148,9 @@ class Recorder(list[Message]):
     def of(self, kind: type[Any]) -> list[Any]:
         return [m for m in self if isinstance(m, kind)]
 
+    def of_name(self, name: str) -> list[Any]:
+        return [m for m in self if type(m).__name__ == name]
+
     def notes(self) -> list[str]:
         return [f"{m.notification.title}: {m.notification.message}" for m in self.of(Notify)]
 
