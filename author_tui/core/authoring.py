@@ -39,7 +39,7 @@ from author_tui.core.checks import (
     check_translation,
 )
 from author_tui.core.model import ArchiveDoc, Entry
-from author_tui.core.prompting import Message, PromptTemplate, clip, fit_examples
+from author_tui.core.prompting import ExampleBudget, Message, PromptTemplate, clip
 from author_tui.errors import EntryError, ModelError
 
 T = TypeVar("T", bound=BaseModel)
@@ -134,12 +134,24 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class Shot:
+    """A worked example: a past paper as the user turn, the author's own answer as the assistant turn.
+    The client writes `answer` in whatever shape it asks the model for (JSON or <field> blocks), so the
+    examples always show the model exactly what its own answer should look like."""
+
+    user: str
+    answer: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class ModelRequest:
-    """What the client is asked: rendered messages plus what it needs for caching and streaming."""
+    """What the client is asked: rendered messages (the last one is the question), few-shot turns to put
+    before that last message, and what the client needs for caching and streaming."""
 
     task: str
     messages: tuple[Message, ...]
     prompt_hash: str
+    shots: tuple[Shot, ...] = ()
     max_tokens: int | None = None
     temperature: float | None = None  # None: the client's configured temperature
     preview_field: str | None = None  # the output field whose text is streamed to on_delta
@@ -207,14 +219,13 @@ class Authoring:
     ) -> Result[NoteDraft]:
         if not paper.title.strip():
             raise EntryError("a paper needs a title before a note can be drafted")
-        examples = self._examples("draft", paper, exclude, _draft_example, lambda e: e.has_note)
+        shots = self._shots("draft", paper, exclude, _draft_shot, lambda e: e.has_note)
         values = {
             "title": paper.title,
             "authors": paper.authors or "(unknown)",
             "abstract": paper.abstract or "(no abstract)",
-            "examples": examples,
         }
-        reply = self._call("draft", values, NoteDraft, "note", on_delta, cancel)
+        reply = self._call("draft", values, NoteDraft, "note", on_delta, cancel, shots)
         return self._result(reply, check_note(reply.value.note, self.bounds))
 
     def translate(
@@ -227,11 +238,9 @@ class Authoring:
     ) -> Result[Translation]:
         if not entry.has_note:
             raise EntryError(f"'{entry.title}' has no Korean note to translate")
-        examples = self._examples(
-            "translate", entry, exclude, _translate_example, lambda e: e.has_note and e.has_english
-        )
-        values = {"title": entry.title, "note": entry.note, "examples": examples}
-        reply = self._call("translate", values, Translation, "english", on_delta, cancel)
+        shots = self._shots("translate", entry, exclude, _translate_shot, lambda e: e.has_note and e.has_english)
+        values = {"title": entry.title, "note": entry.note}
+        reply = self._call("translate", values, Translation, "english", on_delta, cancel, shots)
         return self._result(reply, check_translation(entry.note, reply.value.english, self.bounds))
 
     def suggest_tags(
@@ -265,12 +274,14 @@ class Authoring:
         preview: str | None,
         on_delta: OnDelta | None,
         cancel: CancelToken | None,
+        shots: tuple[Shot, ...] = (),
     ) -> Reply[T]:
         template = self.prompts[task]
         request = ModelRequest(
             task,
             tuple(template.render(**values)),
             template.content_hash,
+            shots=shots,
             max_tokens=template.param("max_tokens"),
             preview_field=preview,
         )
@@ -282,23 +293,33 @@ class Authoring:
     def _result(self, reply: Reply[T], warnings: list[OutputWarning]) -> Result[T]:
         return Result(reply.value, warnings, reply.usage, reply.cached)
 
-    def _examples(
+    def _shots(
         self,
         task: str,
         entry: Entry,
         exclude: Any,
-        render: Callable[[Entry], str],
+        values: Callable[[Entry], tuple[dict[str, str], dict[str, Any]]],
         usable: Callable[[Entry], bool],
-    ) -> str:
-        """The most similar past notes, best first, that fit the template's example token budget."""
-        template = self.prompts[task]
+    ) -> tuple[Shot, ...]:
+        """The most similar past notes as worked examples, best first, within the template's token budget.
+
+        The list is reversed at the end so the most similar example sits right before the question, where
+        a small model pays it the most attention."""
         if self.similar is None:
-            return "(no examples)"
-        limit = int(template.param("examples", 6))
-        found = self.similar.similar(entry, k=limit * 4, exclude=exclude)
-        rendered = (render(doc.entry) for doc, _ in found if usable(doc.entry))
-        chosen = fit_examples(rendered, int(template.param("example_tokens", 1500)), limit)
-        return "\n\n".join(chosen) or "(no examples)"
+            return ()
+        template = self.prompts[task]
+        budget = ExampleBudget(int(template.param("example_tokens", 1500)), int(template.param("examples", 6)))
+        shots: list[Shot] = []
+        for doc, _ in self.similar.similar(entry, k=budget.limit * 4, exclude=exclude):
+            if not usable(doc.entry):
+                continue
+            user_values, answer = values(doc.entry)
+            shot = Shot(template.render_question(**user_values), answer)
+            if budget.offer(shot.user + "".join(map(str, answer.values()))):
+                shots.append(shot)
+            if len(shots) >= budget.limit:
+                break
+        return tuple(reversed(shots))
 
     def _candidates(self, entry: Entry, exclude: Any) -> str:
         if self.tags is None:
@@ -308,12 +329,17 @@ class Authoring:
         return "\n".join(lines) or "(none)"
 
 
-def _draft_example(entry: Entry) -> str:
-    return f"Title: {entry.title}\nAbstract: {clip(entry.abstract, 300) or '(none)'}\nNote: {entry.note.strip()}"
+def _draft_shot(entry: Entry) -> tuple[dict[str, str], dict[str, Any]]:
+    question = {
+        "title": entry.title,
+        "authors": entry.authors or "(unknown)",
+        "abstract": clip(entry.abstract, 400) or "(no abstract)",
+    }
+    return question, {"note": entry.note.strip()}
 
 
-def _translate_example(entry: Entry) -> str:
-    return f"Korean: {entry.note.strip()}\nEnglish: {entry.english.strip()}"
+def _translate_shot(entry: Entry) -> tuple[dict[str, str], dict[str, Any]]:
+    return {"title": entry.title, "note": entry.note.strip()}, {"english": entry.english.strip()}
 
 
 def _vocabulary(vocabulary: Counter[str], size: int) -> str:

@@ -94,6 +94,14 @@ class PromptTemplate:
             )
         return [Message(m.role, VARIABLE.sub(lambda v: str(values[v.group(1)]), m.content)) for m in self.messages]
 
+    def render_question(self, **values: Any) -> str:
+        """Only the last (user) message, strictly: how a few-shot example's question is written."""
+        last = self.messages[-1]
+        wanted = set(VARIABLE.findall(last.content))
+        if wanted != values.keys():
+            raise PromptError(f"prompt {self.source}: the question uses {sorted(wanted)}, got {sorted(values)}")
+        return VARIABLE.sub(lambda v: str(values[v.group(1)]), last.content)
+
 
 def _front_matter(text: str, source: str) -> dict[str, Any]:
     params: dict[str, Any] = {}

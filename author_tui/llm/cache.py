@@ -31,6 +31,7 @@ def cache_key(endpoint: str, model: str, request: ModelRequest, temperature: flo
         "endpoint": endpoint.rstrip("/"),
         "model": model,
         "messages": [m.as_dict() for m in request.messages],
+        "shots": [[shot.user, shot.answer] for shot in request.shots],
         "temperature": temperature,
         "max_tokens": request.max_tokens,
         "schema": schema,

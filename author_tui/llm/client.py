@@ -15,9 +15,10 @@ from typing import Any
 
 import httpx2
 import openai
+from pydantic import BaseModel
 
 from author_tui.core.authoring import CancelToken, ModelRequest, OnDelta, Reply, T, Usage
-from author_tui.core.prompting import Message
+from author_tui.core.prompting import Message, estimate_tokens
 from author_tui.errors import ModelError
 from author_tui.llm.cache import EndpointMemory, ReplyCache, cache_key
 from author_tui.llm.failures import (
@@ -151,7 +152,7 @@ class OpenAIModelClient:
         cancel: CancelToken,
         probing: bool,
     ) -> tuple[T, Usage]:
-        messages = _with_instruction(list(request.messages), rung.instruction(output))
+        messages = _conversation(request, rung, output)
         call = _Call(rung, rung.response_format(output), request, temperature, on_delta, probing)
         text, usage = self._complete(call, messages, cancel)
         try:
@@ -220,7 +221,12 @@ class OpenAIModelClient:
             stream.close()
         if not finished:
             raise RetryableReply("the stream ended before the reply was finished")
-        return "".join(parts), usage
+        text = "".join(parts)
+        if not (usage.prompt_tokens or usage.completion_tokens):
+            # Some servers (llama-cpp-python) report no usage on streams: an estimate beats showing zero.
+            prompt = sum(estimate_tokens(m.content) for m in messages)
+            usage = Usage(prompt, estimate_tokens(text), 0, usage.requests)
+        return text, usage
 
     def _preview(self, call: _Call, text: str, shown: str) -> str:
         if call.on_delta is None or call.request.preview_field is None:
@@ -254,9 +260,14 @@ class _Call:
     probing: bool  # a lower rung exists to fall back to
 
 
-def _with_instruction(messages: list[Message], instruction: str) -> list[Message]:
-    last = messages[-1]
-    return messages[:-1] + [Message(last.role, f"{last.content}\n\n{instruction}")]
+def _conversation(request: ModelRequest, rung: Rung, output: type[BaseModel]) -> list[Message]:
+    """System message(s), the worked examples as user/assistant turns in this rung's answer shape, then
+    the question with this rung's format instruction."""
+    *head, question = request.messages
+    turns: list[Message] = []
+    for shot in request.shots:
+        turns += [Message("user", shot.user), Message("assistant", rung.render(shot.answer))]
+    return [*head, *turns, Message(question.role, f"{question.content}\n\n{rung.instruction(output)}")]
 
 
 def _format_refusal(error: openai.APIStatusError) -> bool:

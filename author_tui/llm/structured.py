@@ -56,6 +56,12 @@ class Rung:
         schema = json.dumps(output.model_json_schema(), ensure_ascii=False)
         return f"Answer with one JSON object, nothing else, matching this JSON schema:\n{schema}"
 
+    def render(self, answer: dict[str, Any]) -> str:
+        """An answer written the way this rung asks the model to write one (for few-shot turns)."""
+        if self.name == "tagged":
+            return "\n".join(f"<{k}>{' '.join(v) if isinstance(v, list) else v}</{k}>" for k, v in answer.items())
+        return json.dumps(answer, ensure_ascii=False)
+
     def parse(self, text: str, output: type[BaseModel]) -> BaseModel:
         """The reply as `output`; OutputInvalid says what is wrong, in words a model can act on."""
         text = strip_reasoning(text)

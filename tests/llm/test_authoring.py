@@ -20,6 +20,7 @@ from author_tui.core.authoring import (
     Usage,
 )
 from author_tui.core.model import ArchiveDoc, Entry
+from author_tui.core.prompting import estimate_tokens
 from author_tui.core.retrieval import SimilarityIndex
 from author_tui.core.tags import TagEngine
 from author_tui.errors import EntryError
@@ -99,38 +100,42 @@ def ranked_notes(entry: Entry, exclude: str | None = None) -> list[str]:
     return [d.entry.note for d, _ in SimilarityIndex.build(DOCS).similar(entry, k=10, exclude=exclude)]
 
 
-def test_draft_renders_the_paper_and_the_most_similar_notes_as_examples(prompts):
+def shot_notes(request: ModelRequest, field: str = "note") -> list[str]:
+    return [shot.answer[field] for shot in request.shots]
+
+
+def test_draft_renders_the_paper_and_the_most_similar_notes_as_worked_examples(prompts):
     client = QueueClient(NoteDraft(note="RoPE 보간으로 Context를 늘리는군요."))
     result = authoring(client, prompts).draft_note(PAPER)
     assert result.value.note == "RoPE 보간으로 Context를 늘리는군요." and result.warnings == []
     request = client.requests[0]
     assert request.task == "draft" and request.preview_field == "note"
     assert request.prompt_hash == prompts["draft"].content_hash
-    system, user = request.messages[0].content, request.messages[-1].content
-    assert "Title: Long context via rotary interpolation" in user and "A. Author" in user
-    positions = [system.index(note) for note in ranked_notes(PAPER)]
-    assert positions == sorted(positions)  # best first, as retrieval ranked them
+    question = request.messages[-1].content
+    assert "Title: Long context via rotary interpolation" in question and "A. Author" in question
+    # Every past note is usable here; the most similar comes last, right before the question.
+    assert shot_notes(request) == list(reversed(ranked_notes(PAPER)))
+    first = request.shots[-1]
+    assert first.user.startswith("Title: ") and first.user.endswith("노트를 써 주세요.")
 
 
 def test_exclude_keeps_a_note_out_of_its_own_examples(prompts):
     client = QueueClient(NoteDraft(note="가나다라마바사아자차."))
     authoring(client, prompts).draft_note(PAPER, exclude="a")
-    assert "RoPE 스케일링" not in client.system()
-    assert "Position Interpolation 계열" in client.system()
+    assert "RoPE 스케일링으로 Long Context를 늘리는 방법이군요." not in shot_notes(client.requests[0])
+    assert "Position Interpolation 계열이네요." in shot_notes(client.requests[0])
 
 
 def test_the_example_budget_is_respected(prompts):
-    from author_tui.core.authoring import _draft_example
-    from author_tui.core.prompting import PromptTemplate, estimate_tokens
+    from author_tui.core.prompting import PromptTemplate
 
-    best = next(d for d, _ in SimilarityIndex.build(DOCS).similar(PAPER, k=1))
-    budget = estimate_tokens(_draft_example(best.entry)) + 1
     path = prompts["draft"].source
-    raw = Path(path).read_text(encoding="utf-8").replace("example_tokens: 1500", f"example_tokens: {budget}")
+    raw = Path(path).read_text(encoding="utf-8").replace("example_tokens: 1500", "example_tokens: 120")
     client = QueueClient(NoteDraft(note="가나다라마바사아자차."))
     authoring(client, {**prompts, "draft": PromptTemplate.parse(raw, path)}).draft_note(PAPER)
-    shown = [note for note in ranked_notes(PAPER) if note in client.system()]
-    assert shown == [best.entry.note]
+    shots = client.requests[0].shots
+    assert 0 < len(shots) < len(DOCS)
+    assert sum(estimate_tokens(s.user + s.answer["note"]) for s in shots) <= 120
 
 
 def test_warnings_come_back_with_the_value(prompts):
@@ -144,9 +149,14 @@ def test_translate_uses_korean_english_pairs_and_checks_terms(prompts):
     entry = PAPER.model_copy(update={"note": "RoPE 보간으로 24K까지 늘리는군요."})
     client = QueueClient(Translation(english="It extends the context to 24K with interpolation."))
     result = authoring(client, prompts).translate(entry)
-    assert "Korean: RoPE 스케일링" in client.system() and "English: A method to extend" in client.system()
-    assert "이미지 Diffusion" not in client.system()  # a note without English is no translation example
-    assert "RoPE 보간으로 24K까지" in client.requests[0].messages[-1].content
+    request = client.requests[0]
+    pairs = {shot.user.split("Korean note:\n")[1].split("\n")[0]: shot.answer["english"] for shot in request.shots}
+    assert (
+        pairs["RoPE 스케일링으로 Long Context를 늘리는 방법이군요."]
+        == "A method to extend long context with RoPE scaling."
+    )
+    assert "이미지 Diffusion이군요." not in pairs  # a note without English is no translation example
+    assert "RoPE 보간으로 24K까지" in request.messages[-1].content
     assert [str(w) for w in result.warnings] == ["english: term(s) of the note missing: RoPE"]
 
 
@@ -183,7 +193,7 @@ def test_without_an_archive_there_are_no_examples_and_no_vocabulary(prompts):
     client = QueueClient(NoteDraft(note="가나다라마바사아자차."), TagSuggestions(tags=["anything"]))
     bare = Authoring(client, prompts)
     bare.draft_note(PAPER)
-    assert "(no examples)" in client.system(0)
+    assert client.requests[0].shots == ()
     assert bare.suggest_tags(PAPER).warnings == []
     assert "(no vocabulary" in client.system(1)
 

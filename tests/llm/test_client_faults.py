@@ -198,3 +198,28 @@ def test_concurrency_is_bounded_by_the_client(server, make_client):
         thread.join()
     assert server.total == 6
     assert server.max_in_flight == 2
+
+
+def test_worked_examples_become_turns_in_the_rungs_answer_shape(server, make_client):
+    from author_tui.core.authoring import Shot
+
+    request = ModelRequest("draft", REQUEST.messages, "h", shots=(Shot("Title: old", {"note": "옛 노트."}),))
+    server.enqueue(GOOD, "<note>태그 답.</note>")
+    make_client().generate(request, NoteDraft)
+    make_client(rung="tagged").generate(ModelRequest("draft", REQUEST.messages, "h2", shots=request.shots), NoteDraft)
+    as_json, as_tags = (r["messages"] for r in server.requests)
+    assert [m["role"] for m in as_json] == ["system", "user", "assistant", "user"]
+    assert as_json[1:3] == [
+        {"role": "user", "content": "Title: old"},
+        {"role": "assistant", "content": json_reply(note="옛 노트.")},
+    ]
+    assert as_tags[2] == {"role": "assistant", "content": "<note>옛 노트.</note>"}
+    assert as_json[3]["content"].startswith("paper\n\nAnswer with one JSON object")
+
+
+def test_usage_is_estimated_when_the_server_reports_none(server, make_client):
+    from author_tui.llm.scripted_server import Reply as R
+
+    server.enqueue(R(content=GOOD, prompt_tokens=0, completion_tokens=0))
+    usage = make_client().generate(REQUEST, NoteDraft).usage
+    assert usage.prompt_tokens > 0 and usage.completion_tokens > 0

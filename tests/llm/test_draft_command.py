@@ -98,8 +98,9 @@ def test_few_shot_examples_come_from_the_archive(endpoint, tmp_path, capsys):
         "로터리 임베딩 스케일링이네요.\n\n#long-context"
     )
     assert main(["draft", "--title", "Rotary context", "--archive", str(vault), "--date", "2031-02-03"]) == 0
-    system = endpoint.requests[0]["messages"][0]["content"]
-    assert "Note: 로터리 임베딩 스케일링이네요." in system
+    turns = endpoint.requests[0]["messages"]
+    assert turns[1]["content"].startswith("Title: Rotary context scaling")
+    assert json.loads(turns[2]["content"]) == {"note": "로터리 임베딩 스케일링이네요."}
     assert "#long-context(1)" in endpoint.requests[2]["messages"][0]["content"]
 
 

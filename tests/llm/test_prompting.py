@@ -83,8 +83,8 @@ def test_clip_cuts_at_a_word():
 
 def test_the_shipped_prompts_load_and_declare_their_variables():
     prompts = load_prompts(DEFAULT_DIR)
-    assert prompts["draft"].variables == {"title", "authors", "abstract", "examples"}
-    assert prompts["translate"].variables == {"title", "note", "examples"}
+    assert prompts["draft"].variables == {"title", "authors", "abstract"}
+    assert prompts["translate"].variables == {"title", "note"}
     assert prompts["tags"].variables == {"title", "abstract", "note", "vocabulary", "candidates"}
     for template in prompts.values():
         assert template.messages[0].role == "system" and template.param("max_tokens")
@@ -94,3 +94,10 @@ def test_a_prompt_folder_missing_a_task_is_refused(tmp_path):
     (tmp_path / "draft.md").write_text("---\nname: draft\n---\n@user\n{{ title }}")
     with pytest.raises(PromptError, match="lacks translate, tags"):
         load_prompts(tmp_path)
+
+
+def test_render_question_renders_only_the_last_message_strictly():
+    template = PromptTemplate.parse(TEMPLATE, "demo.md")
+    assert template.render_question(title="T") == "Title: T"
+    with pytest.raises(PromptError, match="the question uses"):
+        template.render_question(title="T", examples="not in the question")
