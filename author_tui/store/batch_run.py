@@ -32,6 +32,9 @@ from author_tui.store.locks import file_lock
 
 Status = Literal["translated", "failed", "interrupted", "planned"]
 STOP_AFTER_FAILURES = 10  # model failures in a row, nothing succeeding between: the endpoint is down
+# Files are written by threads of their own: an fsync'd write takes milliseconds to tens of milliseconds
+# on a busy disk, and a model worker waiting for one would leave its request slot idle meanwhile.
+WRITERS = 4
 
 
 @dataclass
@@ -140,40 +143,41 @@ class _File:
     plan: FilePlan
     outcomes: list[Outcome] = field(default_factory=list)
     pending: int = 0
+    handled: bool = False  # written, or found not to need writing
 
 
 class Run:
-    """Translates the planned entries with `concurrency` workers; events arrive on `events`."""
+    """Translates the planned entries with `concurrency` model workers, writes files with `WRITERS` writer
+    threads as each file's last entry is done; events arrive on `events`."""
 
     def __init__(self, plans: Sequence[FilePlan], translate: Translate, concurrency: int,
                  style: batch.Style = "block") -> None:
         self.files = [_File(plan, pending=len(plan.jobs)) for plan in plans]
+        self.total = sum(len(plan.jobs) for plan in plans)
         self.translate, self.style = translate, style
         self.events: queue.Queue[Event] = queue.Queue()
         self.stopped = threading.Event()
         self._jobs: queue.Queue[tuple[_File, Job]] = queue.Queue()
+        self._writes: queue.Queue[_File | None] = queue.Queue()
         self._lock = threading.Lock()
         for file in self.files:
             for job in file.plan.jobs:
                 self._jobs.put((file, job))
-        self._workers = [threading.Thread(target=self._work, name=f"translate-{n}", daemon=True)
-                         for n in range(max(1, min(concurrency, self._jobs.qsize())))]
-
-    @property
-    def total(self) -> int:
-        return sum(len(file.plan.jobs) for file in self.files)
+        self._workers = _threads(self._work, "translate", max(1, min(concurrency, self.total)))
+        self._writers = _threads(self._write, "write", max(1, min(WRITERS, len(self.files))))
+        self._translating = len(self._workers)
 
     def start(self) -> Run:
-        for worker in self._workers:
-            worker.start()
+        for thread in self._workers + self._writers:
+            thread.start()
         return self
 
     def stop(self) -> None:
-        """Hand out no more entries; files still waiting for an entry are left as they are."""
+        """Hand out no more entries; files already complete are still written, the others left alone."""
         self.stopped.set()
 
     def working(self) -> bool:
-        return any(worker.is_alive() for worker in self._workers)
+        return any(thread.is_alive() for thread in self._workers + self._writers)
 
     def outcomes(self) -> list[Outcome]:
         """Every entry's outcome in file order. An entry whose file was never written (the run stopped
@@ -184,31 +188,43 @@ class Run:
                 by_job = {id(o.job): o for o in file.outcomes}
                 for job in file.plan.jobs:
                     outcome = by_job.get(id(job)) or Outcome(job, "interrupted")
-                    if file.pending and outcome.status == "translated":
+                    if not file.handled and outcome.status == "translated":
                         outcome = dataclasses.replace(outcome, status="interrupted", error="not written")
                     found.append(outcome)
             return found
 
     def _work(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                file, job = self._jobs.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                outcome = self.translate(job)
-            except Exception as error:  # a bug must cost one entry, not hang the run
-                outcome = Outcome(job, "failed", error=f"internal error: {error!r}")
-            self.events.put(Event("entry", outcome))
-            if self._record(file, outcome):
-                self._finish(file)
+        try:
+            while not self.stopped.is_set():
+                try:
+                    file, job = self._jobs.get_nowait()
+                except queue.Empty:
+                    return
+                try:
+                    outcome = self.translate(job)
+                except Exception as error:  # a bug must cost one entry, not hang the run
+                    outcome = Outcome(job, "failed", error=f"internal error: {error!r}")
+                self.events.put(Event("entry", outcome))
+                if self._record(file, outcome):
+                    self._writes.put(file)
+        finally:
+            with self._lock:
+                self._translating -= 1
+                last = self._translating == 0
+            if last:  # nothing more will be queued: let the writers finish and go
+                for _ in self._writers:
+                    self._writes.put(None)
 
     def _record(self, file: _File, outcome: Outcome) -> bool:
-        """Keep the outcome; True for the worker that brought the file's last entry (it writes the file)."""
+        """Keep the outcome; True when it was the file's last one (the file can be written)."""
         with self._lock:
             file.outcomes.append(outcome)
             file.pending -= 1
             return file.pending == 0
+
+    def _write(self) -> None:
+        while (file := self._writes.get()) is not None:
+            self._finish(file)
 
     def _finish(self, file: _File) -> None:
         ordered = sorted(file.outcomes, key=lambda o: o.job.index)
@@ -221,7 +237,13 @@ class Run:
                 if outcome.status == "translated":
                     _fail(outcome, error)
         failed = sum(o.status == "failed" for o in ordered) - before
+        with self._lock:
+            file.handled = True
         self.events.put(Event("file", path=file.plan.path, error=error, failed=failed))
+
+
+def _threads(target: Callable[[], None], name: str, count: int) -> list[threading.Thread]:
+    return [threading.Thread(target=target, name=f"{name}-{n}", daemon=True) for n in range(count)]
 
 
 # ------------------------------------------------------------------------------------- the model call
