@@ -34,6 +34,7 @@ from author_tui.core.checks import (
     DEFAULT_BOUNDS,
     Bounds,
     OutputWarning,
+    check_copied,
     check_note,
     check_tags,
     check_translation,
@@ -226,7 +227,11 @@ class Authoring:
             "abstract": paper.abstract or "(no abstract)",
         }
         reply = self._call("draft", values, NoteDraft, "note", on_delta, cancel, shots)
-        return self._result(reply, check_note(reply.value.note, self.bounds))
+        note = reply.value.note
+        return self._result(
+            reply,
+            check_note(note, self.bounds) + check_copied("note", note, _seen(shots, "note", self.prompts["draft"])),
+        )
 
     def translate(
         self,
@@ -241,7 +246,11 @@ class Authoring:
         shots = self._shots("translate", entry, exclude, _translate_shot, lambda e: e.has_note and e.has_english)
         values = {"title": entry.title, "note": entry.note}
         reply = self._call("translate", values, Translation, "english", on_delta, cancel, shots)
-        return self._result(reply, check_translation(entry.note, reply.value.english, self.bounds))
+        english = reply.value.english
+        warnings = check_translation(entry.note, english, self.bounds)
+        return self._result(
+            reply, warnings + check_copied("english", english, _seen(shots, "english", self.prompts["translate"]))
+        )
 
     def suggest_tags(
         self,
@@ -327,6 +336,12 @@ class Authoring:
         suggestion = self.tags.suggest(entry, exclude=exclude)
         lines = [f"#{c.tag} {c.score:.2f}" for c in getattr(suggestion, "candidates", [])]
         return "\n".join(lines) or "(none)"
+
+
+def _seen(shots: Sequence[Shot], field: str, template: PromptTemplate) -> list[str]:
+    """What the model saw and must not hand back as its answer: the examples' answers, the instruction."""
+    instruction = template.messages[-1].content.strip().splitlines()[-1:]
+    return [str(shot.answer[field]) for shot in shots] + instruction
 
 
 def _draft_shot(entry: Entry) -> tuple[dict[str, str], dict[str, Any]]:

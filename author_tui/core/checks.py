@@ -96,6 +96,25 @@ def check_tags(
     return warnings
 
 
+def check_copied(field: str, text: str, sources: Iterable[str]) -> list[OutputWarning]:
+    """A small model under few-shot prompting sometimes repeats an example or the instruction verbatim."""
+    mine = _squash_space(text)
+    for source in sources:
+        theirs = _squash_space(source)
+        if len(theirs) >= 15 and (theirs in mine or (len(mine) >= 15 and mine in theirs)):
+            return [OutputWarning(field, f"repeats the prompt or a past note: {clip_text(source)}")]
+    return []
+
+
+def clip_text(text: str, chars: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= chars else text[:chars] + "…"
+
+
+def _squash_space(text: str) -> str:
+    return " ".join(text.split())
+
+
 def missing_urls(source: str, target: str) -> list[str]:
     """URLs of the source absent from the target, compared exactly (a URL must survive byte for byte)."""
     return _unique(url.rstrip(".,;") for url in URL.findall(source) if url.rstrip(".,;") not in target)

@@ -116,7 +116,7 @@ def test_draft_renders_the_paper_and_the_most_similar_notes_as_worked_examples(p
     # Every past note is usable here; the most similar comes last, right before the question.
     assert shot_notes(request) == list(reversed(ranked_notes(PAPER)))
     first = request.shots[-1]
-    assert first.user.startswith("Title: ") and first.user.endswith("노트를 써 주세요.")
+    assert first.user.startswith("Title: ") and first.user.endswith("Korean note on this paper.")
 
 
 def test_exclude_keeps_a_note_out_of_its_own_examples(prompts):
@@ -130,7 +130,7 @@ def test_the_example_budget_is_respected(prompts):
     from author_tui.core.prompting import PromptTemplate
 
     path = prompts["draft"].source
-    raw = Path(path).read_text(encoding="utf-8").replace("example_tokens: 1500", "example_tokens: 120")
+    raw = Path(path).read_text(encoding="utf-8").replace("example_tokens: 1200", "example_tokens: 120")
     client = QueueClient(NoteDraft(note="가나다라마바사아자차."))
     authoring(client, {**prompts, "draft": PromptTemplate.parse(raw, path)}).draft_note(PAPER)
     shots = client.requests[0].shots
@@ -201,3 +201,9 @@ def test_without_an_archive_there_are_no_examples_and_no_vocabulary(prompts):
 def test_a_paper_without_a_title_is_refused(prompts):
     with pytest.raises(EntryError):
         Authoring(QueueClient(), prompts).draft_note(Entry.model_validate({"title": " "}))
+
+
+def test_a_draft_that_repeats_an_example_is_flagged(prompts):
+    copied = "RoPE 스케일링으로 Long Context를 늘리는 방법이군요."
+    result = authoring(QueueClient(NoteDraft(note=copied)), prompts).draft_note(PAPER)
+    assert [w.message for w in result.warnings] == [f"repeats the prompt or a past note: {copied}"]

@@ -83,3 +83,29 @@ def test_tags(tags, new, expected):
 
 def test_tags_without_a_vocabulary_only_check_shape():
     assert check_tags(["anything-goes"], [], set()) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("전혀 새로운 노트를 썼네요, 좋습니다.", []),
+        (
+            "SFT로 행동 양식을 주입하고 RL을 하는군요.",
+            ["note: repeats the prompt or a past note: SFT로 행동 양식을 주입하고 RL을 하는군요."],
+        ),
+        (
+            "Write the author's Korean note on this paper.",
+            ["note: repeats the prompt or a past note: Write the author's Korean note on this paper."],
+        ),
+        ("짧은 말.", []),  # too short to call a copy
+    ],
+)
+def test_copied(text, expected):
+    from author_tui.core.checks import check_copied
+
+    sources = [
+        "SFT로 행동 양식을 주입하고  RL을 하는군요.",
+        "Write the author's Korean note on this paper.",
+        "짧은 말.",
+    ]
+    assert messages(check_copied("note", text, sources)) == expected
