@@ -256,12 +256,12 @@ def translator(authoring: Authoring, cancel: CancelToken) -> Translate:
     def translate(job: Job) -> Outcome:
         outcome = Outcome(job)
         try:
-            result = authoring.translate(job.entry, cancel=cancel)
+            result = authoring.translate(job.entry, exclude=archive_key(job), cancel=cancel)
             outcome.usage = result.usage
             if result.warnings:
                 again = _with_prompt(authoring, batch.retry_prompt(authoring.prompts["translate"],
                                                                    [str(w) for w in result.warnings]))
-                second = again.translate(job.entry, cancel=cancel)
+                second = again.translate(job.entry, exclude=archive_key(job), cancel=cancel)
                 outcome.usage, outcome.retried = outcome.usage + second.usage, True
                 result = second if len(second.warnings) < len(result.warnings) else result
         except Cancelled:
@@ -275,6 +275,13 @@ def translator(authoring: Authoring, cancel: CancelToken) -> Translate:
         return outcome
 
     return translate
+
+
+def archive_key(job: Job) -> str:
+    """The entry's key among the archive's notes (`store.archive`): with --force and the archive set to
+    the files being translated, an entry's own old English must not be its own few-shot example.
+    (Retrieval also leaves out the same paper by title and link; the key covers an entry without them.)"""
+    return f"{job.path}#{job.index + 1}" if batch.kind_of(job.path) == "digest" else job.path
 
 
 def _with_prompt(authoring: Authoring, template: PromptTemplate) -> Authoring:

@@ -143,3 +143,12 @@ def test_a_file_changed_during_the_run_is_not_written(files, translate, server):
     assert path.read_bytes() == edited
     assert ran.code == 1 and "changed on disk since it was read" in ran.err
     assert "translated 3 of 4 entries" in ran.out
+
+
+def test_with_force_an_entry_is_never_its_own_few_shot_example(files, translate, server):
+    """Through the archive key the translator passes and retrieval's same-paper rule, either suffices."""
+    old = "A recipe for extending to 128K with RoPE scaling."
+    assert translate(files / "digest.txt", "--force", "--archive", files / "digest.txt").code == 0
+    prompts = {note_of(body): json.dumps(body, ensure_ascii=False) for body in server.requests}
+    assert old not in prompts["RoPE scaling으로 128K까지 늘리는 레시피."]
+    assert any(old in prompt for prompt in prompts.values())  # it is an example for the other entries
