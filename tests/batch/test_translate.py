@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 import threading
 from pathlib import Path
 
+from author_tui.cli import main
 from author_tui.core import digest, vault
 from author_tui.llm.scripted_server import ScriptedServer, structured_content
 from tests.batch.conftest import inserted_english, snapshot
@@ -152,3 +155,24 @@ def test_with_force_an_entry_is_never_its_own_few_shot_example(files, translate,
     prompts = {note_of(body): json.dumps(body, ensure_ascii=False) for body in server.requests}
     assert old not in prompts["RoPE scaling으로 128K까지 늘리는 레시피."]
     assert any(old in prompt for prompt in prompts.values())  # it is an example for the other entries
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_a_progress_bar_shows_counts_failures_and_eta(files, server, monkeypatch, capsys):
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["translate", str(files / "digest.txt"), "--base-url", server.url]) == 0
+    shown = terminal.getvalue()
+    assert "translating" in shown and "3/3" in shown and "0 failed" in shown and "ETA" in shown
+    assert "translating" not in capsys.readouterr().out  # data on stdout, the bar on stderr only
+
+
+def test_quiet_turns_the_progress_bar_off(files, server, monkeypatch):
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["translate", str(files / "digest.txt"), "--base-url", server.url, "--quiet"]) == 0
+    assert "translating" not in terminal.getvalue()
