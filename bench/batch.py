@@ -127,6 +127,9 @@ def main_bench() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     os.environ["AUTHOR_TUI_CONFIG"] = str(work / "absent.toml")
+    import openai  # noqa: F401  (the baseline RSS includes the client library the runs load anyway)
+
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     try:
         for concurrency in args.concurrency:
             bench(args.n, args.latency, concurrency, args.in_process, work)
@@ -134,7 +137,8 @@ def main_bench() -> None:
         shutil.rmtree(work, ignore_errors=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     where = "tool + server" if args.in_process else "tool"
-    print(f"peak RSS ({where}, whole benchmark process): {peak:.0f} MiB")
+    print(f"peak RSS ({where}, whole benchmark process): {peak:.0f} MiB, {peak - baseline:.0f} MiB above the "
+          f"{baseline:.0f} MiB after imports")
 
 
 if __name__ == "__main__":

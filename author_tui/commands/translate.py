@@ -45,7 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dry-run", action="store_true", help="list what would change; write nothing")
     parser.add_argument("--limit", type=int, metavar="N", help="translate at most N entries")
     parser.add_argument("--english-style", choices=("block", "plain"), default="block",
-                        help="vault notes: an <english> block (default) or a plain paragraph")
+                        help="vault notes: an <english> block (default), or a plain paragraph when the text "
+                        "reads as prose")
     parser.add_argument("--report", type=Path, metavar="FILE", help="write a JSON report of every entry")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_common_flags(parser)
