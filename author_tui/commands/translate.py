@@ -14,10 +14,15 @@ import json
 import queue
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from author_tui.config import add_common_flags, settings_from_args
+
+if TYPE_CHECKING:
+    from author_tui.config import Settings
+    from author_tui.store.batch_run import Event, Loaded, Outcome, Run
 
 EXAMPLES = """\
 examples:
@@ -80,7 +85,7 @@ def _usage_error(message: str) -> Exception:
 # ------------------------------------------------------------------------------------------- the run
 
 
-def _translate(loaded: Any, settings: Any, args: argparse.Namespace) -> tuple[list[Any], str]:
+def _translate(loaded: Loaded, settings: Settings, args: argparse.Namespace) -> tuple[list[Outcome], str]:
     """Run the workers, showing progress; returns every entry's outcome and why the run stopped early."""
     from author_tui.core.authoring import CancelToken
     from author_tui.llm import build_authoring
@@ -98,7 +103,7 @@ def _translate(loaded: Any, settings: Any, args: argparse.Namespace) -> tuple[li
                 progress.show(event)
                 if event.kind == "entry" and event.outcome is not None:
                     failed_in_a_row = failed_in_a_row + 1 if event.outcome.status == "failed" else 0
-                if failed_in_a_row >= STOP_AFTER_FAILURES and not stopped:
+                if failed_in_a_row >= STOP_AFTER_FAILURES and not stopped and event.outcome is not None:
                     stopped = f"stopped after {failed_in_a_row} failures in a row: {event.outcome.error}"
                     run.stop()
         except KeyboardInterrupt:
@@ -108,7 +113,7 @@ def _translate(loaded: Any, settings: Any, args: argparse.Namespace) -> tuple[li
     return run.outcomes(), stopped
 
 
-def _events(run: Any) -> Any:
+def _events(run: Run) -> Iterator[Event]:
     """Events until every entry and every file is accounted for (or the run was stopped and drained)."""
     entries, files = 0, sum(1 for f in run.files if f.plan.jobs)
     while entries < run.total or files:
@@ -139,8 +144,8 @@ class _Progress:
                             TimeRemainingColumn(), console=Console(stderr=True))
         self.task = self.bar.add_task("translate", total=total, failed=0)
 
-    def show(self, event: Any) -> None:
-        if event.kind == "entry":
+    def show(self, event: Event) -> None:
+        if event.outcome is not None:
             self.failed += event.outcome.status == "failed"
         else:
             self.failed += event.failed
@@ -164,7 +169,7 @@ def _progress(total: int, quiet: bool) -> _Progress:
 # ------------------------------------------------------------------------------------------- output
 
 
-def _dry_run(loaded: Any, force: bool) -> int:
+def _dry_run(loaded: Loaded, force: bool) -> int:
     verb = "retranslate" if force else "translate"
     count = 0
     for plan in loaded.plans:
@@ -177,7 +182,7 @@ def _dry_run(loaded: Any, force: bool) -> int:
     return 1 if loaded.bad else 0
 
 
-def _summary(outcomes: list[Any], loaded: Any, stopped: str) -> int:
+def _summary(outcomes: list[Outcome], loaded: Loaded, stopped: str) -> int:
     counts = {status: sum(o.status == status for o in outcomes) for status in ("translated", "failed", "interrupted")}
     for outcome in outcomes:
         if outcome.status == "failed":
@@ -202,7 +207,7 @@ def _usage_dict(usage: Any) -> dict[str, int]:
             ("prompt_tokens", "completion_tokens", "cached_tokens", "requests", "cache_hits")}
 
 
-def _total_usage(outcomes: list[Any]) -> dict[str, int]:
+def _total_usage(outcomes: list[Outcome]) -> dict[str, int]:
     from author_tui.core.authoring import Usage
 
     total = Usage()
@@ -211,7 +216,7 @@ def _total_usage(outcomes: list[Any]) -> dict[str, int]:
     return _usage_dict(total)
 
 
-def _write_report(path: Path, outcomes: list[Any], bad: list[str], seconds: float) -> None:
+def _write_report(path: Path, outcomes: list[Outcome], bad: list[str], seconds: float) -> None:
     from author_tui.store.files import write_atomic
 
     entries = [{

@@ -11,7 +11,7 @@ from pathlib import Path
 from author_tui.cli import main
 from author_tui.core import digest, vault
 from author_tui.llm.scripted_server import ScriptedServer, structured_content
-from tests.batch.conftest import inserted_english, snapshot
+from tests.batch.conftest import inserted_english, snapshot, write_notes
 from tests.batch.fakes import english_for, note_of, translating
 
 TO_TRANSLATE = ["vault/200130 Old Note.md", "vault/2025/250101 Modern Note.md", "vault/2025/250103 Heading.md",
@@ -176,3 +176,12 @@ def test_quiet_turns_the_progress_bar_off(files, server, monkeypatch):
     monkeypatch.setattr(sys, "stderr", terminal)
     assert main(["translate", str(files / "digest.txt"), "--base-url", server.url, "--quiet"]) == 0
     assert "translating" not in terminal.getvalue()
+
+
+def test_a_run_stops_when_the_model_keeps_failing(tmp_path, translate):
+    write_notes(tmp_path / "vault", 30)
+    with ScriptedServer(responder=translating(), api_key="a-key-we-do-not-have") as refusing:
+        ran = translate(tmp_path / "vault", "--concurrency", 1, url=refusing.url)
+        assert 10 <= refusing.total <= 12  # not 30 x retries: the endpoint refuses the key every time
+    assert ran.code == 1 and "stopped after 10 failures in a row" in ran.err and "refused the API key" in ran.err
+    assert "translated 0 of 30 entries" in ran.out
