@@ -49,6 +49,7 @@ def test_with_20_percent_faults_every_entry_ends_translated_or_reported_and_only
         ran = translate(tmp_path / "vault", digest_path, "--concurrency", 4, "--timeout", 1, "--max-retries", 3,
                         "--report", report_path, url=server.url)
     report = json.loads(report_path.read_text())
+    # Seed 7 has drawn all six kinds by its 37th draw; the 37 entries not doomed draw at least once each.
     assert sorted(set(injected)) == [0, 1, 2, 3, 4, 5], "every kind of fault was injected"
     assert 0.1 < len(injected) / server.total < 0.35
     statuses = {(e["path"], e["line"]): e["status"] for e in report["entries"]}
