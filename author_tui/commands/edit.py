@@ -17,6 +17,7 @@ EXAMPLES = """\
 examples:
   author-tui                              # today's digest: DRAFTS/YYYY-MM-DD.txt (created on first save)
   author-tui edit ~/digests/2025-06-18.txt
+  author-tui edit --date 2025-06-17          # yesterday's digest, DRAFTS/2025-06-17.txt
   author-tui edit --base-url http://127.0.0.1:8080/v1 --model qwen"""
 
 
@@ -30,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file", nargs="?", type=Path, metavar="FILE", help="digest file (default: today's)")
+    parser.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
+                        help="the day to write (default: today): names the default file and heads new days")
     parser.add_argument("--drafts-dir", type=Path, default=None, help="where today's digest lives")
     add_common_flags(parser)
     parser.set_defaults(func=run)
@@ -43,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from author_tui.tui.app import AuthorApp
 
     settings = settings_from_args(args, drafts_dir=args.drafts_dir)
-    today = dt.date.today()
+    today = args.date or dt.date.today()
     path = args.file or digest_path(settings.drafts_dir, today)
     AuthorApp(settings, path, today=today).run()
     return 0

@@ -27,14 +27,24 @@ VERSION = 1
 
 
 def pid_alive(owner: str) -> bool:
-    """True when `owner` (a process id) is a running process."""
+    """True when `owner` (a process id) is a running process (a zombie, killed but not reaped, is not)."""
     try:
         os.kill(int(owner), 0)
     except (ValueError, ProcessLookupError):
         return False
     except PermissionError:  # exists, owned by someone else
         return True
-    return True
+    return not _zombie(int(owner))
+
+
+def _zombie(pid: int) -> bool:
+    """Linux: state Z in /proc/PID/stat. A killed process stays a zombie until its parent reaps it, which a
+    container's init may never do; elsewhere (no /proc) assume it is not one."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
 
 
 @dataclass(frozen=True)

@@ -144,6 +144,8 @@ class AuthorApp(App[None]):
         self.push_screen(RestoreScreen(record.entry.title, when), lambda choice: self._restore(record, choice))
 
     def _restore(self, record: Record, choice: object) -> None:
+        if choice is None:
+            return  # "later": the record stays and is offered again on the next start
         if choice == "restore":
             self.push_screen(EntryScreen(record.slot, record.entry, restored=True))
         self.autosave.discard(record)  # restored: the editor autosaves it again under this instance

@@ -92,6 +92,9 @@ class ArxivScreen(_Dialog):
 class RestoreScreen(_Dialog):
     """Offer to restore an entry autosaved by an instance that did not exit cleanly."""
 
+    BINDINGS = [Binding("r", "choose('restore')", "Restore"), Binding("d", "choose('discard')", "Discard"),
+                Binding("escape", "dismiss_none", "Later")]
+
     def __init__(self, title: str, saved_at: str) -> None:
         super().__init__(classes="dialog")
         self.entry_title, self.saved_at = title, saved_at
@@ -100,7 +103,10 @@ class RestoreScreen(_Dialog):
         with Vertical(classes="dialog-body"):
             yield Label("Unsaved work was found (author-tui did not exit cleanly):", markup=False)
             yield Label(f"  {self.entry_title or '(untitled)'} — autosaved {self.saved_at}", markup=False)
-            yield _buttons(("restore", "Restore", "primary"), ("discard", "Discard", "error"))
+            yield _buttons(("restore", "Restore (r)", "primary"), ("discard", "Discard (d)", "error"))
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
 
 
 class ConflictScreen(_Dialog):

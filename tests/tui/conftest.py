@@ -3,7 +3,6 @@ and an app factory with every directory inside the test's own tmp folder."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator
@@ -174,8 +173,3 @@ async def paste_paper(pilot: Any, text: str = PASTE) -> None:
 def anyio_backend() -> str:
     return "asyncio"  # Textual runs on asyncio; anyio's pytest plugin (an openai dependency) runs the tests
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if asyncio.iscoroutinefunction(getattr(item, "function", None)):
-            item.add_marker(pytest.mark.anyio)

@@ -14,6 +14,8 @@ import pytest
 from author_tui.arxiv import ArxivClient, FetchError, parse_feed, parse_ref
 from tests.tui.conftest import MakeApp, Recorder, editor, until
 
+pytestmark = pytest.mark.anyio
+
 FEED = """<?xml version="1.0" encoding="UTF-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom">
   <title>arXiv Query</title>

@@ -6,12 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from author_tui.errors import ModelError
 from author_tui.llm.scripted_server import Reply
 from author_tui.store.locks import file_lock
 from author_tui.tui.messages import DraftFailed, GenerationFinished, ModelUnavailable, SaveFailed
 from tests.tui.conftest import DIGEST, MakeApp, Recorder, editor, paste_paper, ready, until
 
+pytestmark = pytest.mark.anyio
 SIZE = (140, 45)
 
 

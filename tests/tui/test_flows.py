@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Button
 
 from author_tui.tui.entry_screen import EntryScreen
@@ -22,6 +23,7 @@ from author_tui.tui.messages import (
 from author_tui.tui.modals import ConfirmScreen
 from tests.tui.conftest import ENGLISH, NOTE, MakeApp, Recorder, editor, paste_paper, ready, until
 
+pytestmark = pytest.mark.anyio
 SIZE = (140, 45)
 
 

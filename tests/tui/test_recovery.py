@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from author_tui.core.digest import parse
 from author_tui.tui.day_screen import DayScreen
 from author_tui.tui.document import DigestDocument, DiskChanged
@@ -14,6 +16,7 @@ from author_tui.tui.modals import ConfirmScreen, ConflictScreen, RestoreScreen
 from tests.tui.conftest import DIGEST, MakeApp, Recorder, editor, paste_paper, until
 from tests.tui.test_errors import write_digest
 
+pytestmark = pytest.mark.anyio
 SIZE = (140, 45)
 
 

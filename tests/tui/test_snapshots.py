@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input, TextArea
 
 from author_tui.tui.messages import DraftReceived, FieldStreamed, TagsSuggested
 from author_tui.tui.modals import ConflictScreen
@@ -26,6 +27,15 @@ async def settle(pilot: Any) -> None:
     await until(pilot, lambda: pilot.app.status.state != "starting")
 
 
+async def steady(pilot: Any) -> None:
+    """A blinking cursor would make the picture depend on the moment it is taken."""
+    for area in pilot.app.screen.query(TextArea):
+        area.cursor_blink = False
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
+
+
 def test_day_empty(make_app: MakeApp, snap_compare: Any) -> None:
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=settle)
 
@@ -39,6 +49,7 @@ def test_day_in_a_light_theme(make_app: MakeApp, digest: Path, snap_compare: Any
         await settle(pilot)
         pilot.app.theme = "textual-light"
         await pilot.press("J")  # reordered, not saved: [modified] in the status bar
+        await steady(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -47,6 +58,7 @@ def test_editor_on_an_entry_with_hangul(make_app: MakeApp, digest: Path, snap_co
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
         await pilot.press("down", "enter")
+        await steady(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -55,6 +67,7 @@ def test_editor_with_an_entry_that_cannot_be_written(make_app: MakeApp, snap_com
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
         await paste_paper(pilot)
+        await steady(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -70,6 +83,7 @@ def test_editor_after_a_draft_with_warnings_and_tag_chips(make_app: MakeApp, sna
         screen.post_message(TagsSuggested(["long-context", "rope"], ["rope"], []))
         await pilot.pause()
         await pilot.pause()
+        await steady(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -80,6 +94,7 @@ def test_editor_while_the_note_streams(make_app: MakeApp, snap_compare: Any) -> 
         await paste_paper(pilot)
         editor(pilot.app).post_message(FieldStreamed("note", NOTE[:12]))
         await pilot.pause()
+        await steady(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -90,6 +105,7 @@ def test_paste_dialog(make_app: MakeApp, snap_compare: Any) -> None:
         await pilot.press("p")
         await pilot.pause()
         pilot.app.screen.query_one("#paste-area").insert("Title: A Paper\nAuthors: Ada Park\nAbstract: Short.")
+        await steady(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -98,6 +114,7 @@ def test_delete_confirmation(make_app: MakeApp, digest: Path, snap_compare: Any)
     async def run_before(pilot: Any) -> None:
         await settle(pilot)
         await pilot.press("down", "d")
+        await steady(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -108,6 +125,7 @@ def test_conflict_dialog(make_app: MakeApp, digest: Path, snap_compare: Any) -> 
         await pilot.press("enter")
         pilot.app.push_screen(ConflictScreen(str(pilot.app.document.path), can_merge=True))
         await pilot.pause()
+        await steady(pilot)
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
 
@@ -127,4 +145,9 @@ def test_restore_dialog(make_app: MakeApp, snap_compare: Any) -> None:
 
 
 def test_arxiv_dialog(make_app: MakeApp, snap_compare: Any) -> None:
-    assert snap_compare(make_app(), terminal_size=SIZE, press=["x", *"2506.01234"], run_before=settle)
+    async def run_before(pilot: Any) -> None:
+        await settle(pilot)
+        await pilot.press("x", *"2506.01234")
+        await steady(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
