@@ -21,6 +21,7 @@ from __future__ import annotations
 import atexit
 import ctypes
 import importlib.util
+import logging
 import os
 import select
 import signal
@@ -34,6 +35,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 from author_tui.errors import ModelError
 
@@ -42,6 +44,7 @@ Command = Callable[[int], Sequence[str]]
 """Port -> the command line of an OpenAI-compatible server listening on HOST:port."""
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]  # so the supervisor imports this very checkout
+logger = logging.getLogger(__name__)
 _live: set[LocalServer] = set()  # started and not yet stopped: what atexit stops
 
 
@@ -113,8 +116,8 @@ class LocalServer:
         self._fixed_port = port
         self.port = port or 0  # a free one is picked at start
         self.startup_timeout = startup_timeout
-        self._keep_log = log_path is not None
-        self.log_path = log_path
+        self.log_path = log_path  # None: an anonymous temporary file (see _open_log)
+        self._log: BinaryIO | None = None
         self._clock, self._sleep = clock, sleep
         self._proc: subprocess.Popen[bytes] | None = None
         self._watch_w: int | None = None
@@ -144,24 +147,27 @@ class LocalServer:
 
     def _spawn(self) -> None:
         self.port = self._fixed_port or free_port()
-        if self.log_path is None:
-            fd, name = tempfile.mkstemp(prefix="author-tui-local-server-", suffix=".log")
-            os.close(fd)
-            self.log_path = Path(name)
         read_fd, self._watch_w = os.pipe()  # both ends non-inheritable unless passed on purpose
         path = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
         env = {**os.environ, **self._extra_env, "PYTHONPATH": path}
         command = self._command(self.port)
         supervisor = [sys.executable, "-m", __name__, "--watch-fd", str(read_fd), "--", *command]
         try:
-            with open(self.log_path, "ab") as log:
-                self._proc = subprocess.Popen(
-                    supervisor, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                    pass_fds=(read_fd,), env=env,
-                    start_new_session=True,  # a Ctrl-C at the terminal reaches only us; we stop it in order
-                )
+            self._log = self._open_log()
+            self._proc = subprocess.Popen(
+                supervisor, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
+                pass_fds=(read_fd,), env=env,
+                start_new_session=True,  # a Ctrl-C at the terminal reaches only us; we stop it in order
+            )
         finally:
             os.close(read_fd)
+
+    def _open_log(self) -> BinaryIO:
+        """Where the server's output goes. By default a temporary file that is unlinked from the start and
+        read back through our own descriptor: nothing is left on disk however the process ends."""
+        if self.log_path is not None:
+            return open(self.log_path, "ab")
+        return tempfile.TemporaryFile(prefix="author-tui-local-server-")
 
     def _wait_ready(self) -> None:
         deadline = self._clock() + self.startup_timeout
@@ -196,12 +202,14 @@ class LocalServer:
 
     def log_tail(self, lines: int = 8) -> str:
         """The last lines the server printed, for error messages."""
-        if self.log_path and not self.log_path.is_file():  # e.g. /dev/stderr: already on screen
-            return f"(server output went to {self.log_path})"
-        try:
-            text = self.log_path.read_bytes()[-4000:].decode("utf-8", "replace") if self.log_path else ""
-        except OSError:
-            return "(no server output)"
+        if self.log_path is not None:
+            text = _file_tail(self.log_path)
+        elif self._log is not None and not self._log.closed:
+            fd = self._log.fileno()
+            # pread: the server writes through this same file offset, which must not move under it
+            text = os.pread(fd, 4000, max(0, os.fstat(fd).st_size - 4000)).decode("utf-8", "replace")
+        else:
+            text = ""
         return "\n".join(text.splitlines()[-lines:]) or "(no server output)"
 
     def wait(self) -> int:
@@ -221,9 +229,8 @@ class LocalServer:
                 self._proc.kill()  # the server goes with it through PDEATHSIG
                 self._proc.wait()
         _live.discard(self)
-        if self.log_path is not None and not self._keep_log:
-            self.log_path.unlink(missing_ok=True)
-            self.log_path = None
+        if self._log is not None:
+            self._log.close()
 
     def __enter__(self) -> LocalServer:
         return self.start()
@@ -232,6 +239,17 @@ class LocalServer:
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _file_tail(path: Path) -> str:
+    if not path.is_file():  # e.g. /dev/stderr: the output is already on screen
+        return f"(server output went to {path})"
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, path.stat().st_size - 4000))
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 @atexit.register
@@ -267,6 +285,9 @@ def ensure_local_server(settings: object | None = None) -> str:
         model, server = server_for(settings)
         if _current and _current[0] == model and _current[1].alive:
             return _current[1].url
+        if _current and _current[0] == model:  # it died under us: say why before starting another
+            logger.warning("the embedded model server ended unexpectedly; restarting it. Its last output:\n%s",
+                         _current[1].log_tail())
         stop_local_server_locked()
         _current = (model, server.start())
         return server.url

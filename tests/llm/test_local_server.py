@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -82,12 +83,18 @@ def test_serves_on_loopback_until_stopped(tmp_path: Path) -> None:
         assert get_models(server.url)["data"] == [{"id": "fake"}]
         assert server.pid is not None
         supervisor, [child] = server.pid, children(server.pid)
-        log = server.log_path
-        assert log is not None and log.exists()
+        assert '"GET /v1/models HTTP/1.1" 200' in server.log_tail()  # its output, kept for error messages
+        assert not list(Path(tempfile.gettempdir()).glob("author-tui-local-server-*"))  # unlinked from the start
     assert not server.alive
     assert gone(supervisor, within=0) and gone(child, within=0)  # stop() waits: gone on return
-    assert not log.exists()
     server.stop()  # a second stop is harmless
+
+
+def test_a_log_file_can_be_kept(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    with LocalServer(static_server(tmp_path / "www"), log_path=log) as server:
+        assert "GET /v1/models" in server.log_tail()
+    assert "GET /v1/models" in log.read_text()
 
 
 def test_a_server_that_exits_early_is_reported_with_its_output(tmp_path: Path) -> None:
@@ -216,7 +223,7 @@ def test_the_server_is_started_once_and_reused(fake_launch: list[LocalServer]) -
     assert get_models(results[0])["data"]
 
 
-def test_a_dead_server_is_started_again(fake_launch: list[LocalServer]) -> None:
+def test_a_dead_server_is_started_again(fake_launch: list[LocalServer], caplog: pytest.LogCaptureFixture) -> None:
     first = local_server.ensure_local_server(None)
     assert fake_launch[0].pid is not None
     os.kill(fake_launch[0].pid, signal.SIGKILL)
@@ -225,6 +232,7 @@ def test_a_dead_server_is_started_again(fake_launch: list[LocalServer]) -> None:
     assert get_models(second)["data"]
     assert fake_launch[-1].alive and not fake_launch[0].alive
     assert first.startswith("http://127.0.0.1:")
+    assert "ended unexpectedly" in caplog.text and "GET /v1/models" in caplog.text  # why it died, in the log
 
 
 def test_another_model_replaces_the_running_server(fake_launch: list[LocalServer], tmp_path: Path) -> None:
