@@ -264,33 +264,51 @@ _lock = threading.Lock()  # TUI workers may ask for the server at the same time
 _current: tuple[Path, LocalServer] | None = None
 
 
-def server_for(settings: object | None) -> tuple[Path, LocalServer]:
-    """The (model file, unstarted server) the settings ask for; tests replace this to avoid llama.cpp."""
-    from author_tui.llm.local_model import model_alias, resolve_model_path
+def model_for(settings: object | None) -> Path:
+    """The GGUF file the settings ask for (assembled on first use); tests replace this and server_for."""
+    from author_tui.llm.local_model import resolve_model_path
 
     require_llama_cpp()  # before assembling hundreds of MB for a runtime that is not there
-    model = resolve_model_path(settings)
+    return resolve_model_path(settings)
+
+
+def server_for(settings: object | None, model: Path, port: int | None) -> LocalServer:
+    """The unstarted llama.cpp server for `model`."""
+    from author_tui.llm.local_model import model_alias
+
     n_ctx = int(getattr(settings, "local_context_size", 4096) or 4096)
-    return model, llama_server(model, alias=model_alias(settings), n_ctx=n_ctx)
+    return llama_server(model, alias=model_alias(settings), n_ctx=n_ctx, port=port)
 
 
 def ensure_local_server(settings: object | None = None) -> str:
     """Base URL (`http://127.0.0.1:PORT/v1`) of this process's embedded server, started on first use.
 
-    The server is started once and reused; it is started again if it died, or if the settings now name
-    another model file.
+    The server is started once and reused. If it died, it is started again on the same port when possible,
+    so clients already built on its URL work again; if the settings name another model file, it is
+    replaced.
     """
     global _current
     with _lock:
-        model, server = server_for(settings)
-        if _current and _current[0] == model and _current[1].alive:
-            return _current[1].url
-        if _current and _current[0] == model:  # it died under us: say why before starting another
+        model = model_for(settings)
+        port = None
+        if _current and _current[0] == model:
+            if _current[1].alive:
+                return _current[1].url
             logger.warning("the embedded model server ended unexpectedly; restarting it. Its last output:\n%s",
-                         _current[1].log_tail())
+                           _current[1].log_tail())
+            port = _current[1].port
         stop_local_server_locked()
-        _current = (model, server.start())
-        return server.url
+        _current = (model, _start(settings, model, port))
+        return _current[1].url
+
+
+def _start(settings: object | None, model: Path, port: int | None) -> LocalServer:
+    if port is not None:
+        try:
+            return server_for(settings, model, port).start()
+        except ModelError:  # the port was taken in the meantime
+            pass
+    return server_for(settings, model, None).start()
 
 
 def stop_local_server() -> None:

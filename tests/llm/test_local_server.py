@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -201,10 +202,11 @@ def fake_launch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[lis
     """ensure_local_server with http.server instead of llama.cpp; the list holds every server it made."""
     made: list[LocalServer] = []
 
-    def server_for(settings: object) -> tuple[Path, LocalServer]:
-        made.append(LocalServer(static_server(tmp_path / "docroot")))
-        return Path(getattr(settings, "local_model_path", "default.gguf")), made[-1]
+    def server_for(settings: object, model: Path, port: int | None) -> LocalServer:
+        made.append(LocalServer(static_server(tmp_path / "docroot"), port=port))
+        return made[-1]
 
+    monkeypatch.setattr(local_server, "model_for", lambda s: Path(getattr(s, "local_model_path", "a.gguf")))
     monkeypatch.setattr(local_server, "server_for", server_for)
     yield made
     local_server.stop_local_server()
@@ -226,13 +228,27 @@ def test_the_server_is_started_once_and_reused(fake_launch: list[LocalServer]) -
 def test_a_dead_server_is_started_again(fake_launch: list[LocalServer], caplog: pytest.LogCaptureFixture) -> None:
     first = local_server.ensure_local_server(None)
     assert fake_launch[0].pid is not None
+    [child] = children(fake_launch[0].pid)
     os.kill(fake_launch[0].pid, signal.SIGKILL)
     fake_launch[0].wait()
+    assert gone(child)  # its port is free again
     second = local_server.ensure_local_server(None)
     assert get_models(second)["data"]
     assert fake_launch[-1].alive and not fake_launch[0].alive
-    assert first.startswith("http://127.0.0.1:")
+    assert second == first  # same port: clients built on the URL work again
     assert "ended unexpectedly" in caplog.text and "GET /v1/models" in caplog.text  # why it died, in the log
+
+
+def test_a_dead_server_whose_port_was_taken_gets_another(fake_launch: list[LocalServer]) -> None:
+    first = local_server.ensure_local_server(None)
+    assert fake_launch[0].pid is not None
+    [child] = children(fake_launch[0].pid)
+    os.kill(fake_launch[0].pid, signal.SIGKILL)
+    fake_launch[0].wait()
+    assert gone(child)
+    with socket.create_server(("127.0.0.1", fake_launch[0].port)):  # someone else took the port
+        second = local_server.ensure_local_server(None)
+    assert second != first and get_models(second)["data"]
 
 
 def test_another_model_replaces_the_running_server(fake_launch: list[LocalServer], tmp_path: Path) -> None:
