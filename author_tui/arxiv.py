@@ -3,9 +3,9 @@
 Why its own module: the model never writes a paper's title, authors or abstract; they come from the
 author's paste or from arXiv itself. This is the adapter for the second source. It speaks to the Atom
 API (`settings.arxiv_api_url`, default https://export.arxiv.org/api/query) with the standard library only,
-so opening the TUI stays light, and it waits at least `min_interval` seconds (3 s, as arXiv asks of API
-clients) between two calls. Failures raise `FetchError` with a message that says whether arXiv was
-unreachable (offline), answered with an error, or does not know the id.
+imported when a lookup happens so that opening the TUI stays light, and it waits at least `min_interval`
+seconds (3 s, as arXiv asks of API clients) between two calls. Failures raise `FetchError` with a message
+that says whether arXiv was unreachable (offline), answered with an error, or does not know the id.
 """
 
 from __future__ import annotations
@@ -13,9 +13,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
@@ -85,6 +82,10 @@ class ArxivClient:
             self._sleep(remaining)
 
     def _get(self, arxiv_id: str) -> bytes:
+        import urllib.error  # here, not at the top: urllib.request (ssl, email) is slow to import at startup
+        import urllib.parse
+        import urllib.request
+
         query = urllib.parse.urlencode({"id_list": arxiv_id, "max_results": 1})
         url = f"{self.api_url}?{query}"
         request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})

@@ -46,6 +46,7 @@ FIELDS = [  # (name, label, one line)
     ("english", "English", False),
     ("tags", "Tags (#one #two)", True),
 ]
+REPAINT_EVERY = 0.05  # seconds: at most ~20 preview / stream repaints a second
 FIELD_NAMES = {"note": "Korean note", "english": "translation", "tags": "tags"}
 
 
@@ -70,6 +71,11 @@ class EntryScreen(Screen[None]):
         self._cancel: Any = None
         self._streaming: str | None = None
         self._autosave_timer: Timer | None = None
+        # Repaints are coalesced: a stream may deliver dozens of pieces a second, and the preview re-wraps the
+        # whole entry; keystrokes must not queue behind either.
+        self._preview_timer: Timer | None = None
+        self._streamed: dict[str, str] = {}
+        self._stream_timer: Timer | None = None
 
     # --- layout -----------------------------------------------------------------------------------------
 
@@ -108,12 +114,14 @@ class EntryScreen(Screen[None]):
 
     @on(TextArea.Changed)
     def _changed(self, event: TextArea.Changed) -> None:
-        self._refresh_preview()
+        if self._preview_timer is None:
+            self._preview_timer = self.set_timer(REPAINT_EVERY, self._refresh_preview)
         if event.text_area.id == "tags":
             self.query_one(TagChips).mark(self.current_entry().tags)
         self._schedule_autosave()
 
     def _refresh_preview(self) -> None:
+        self._preview_timer = None
         entry = self.current_entry()
         found = problems(entry) + [f"not a tag: {t!r}" for t in self._bad_tags()]
         self.query_one("#preview", Static).update("\n".join(entry_lines(entry)))
@@ -181,9 +189,19 @@ class EntryScreen(Screen[None]):
         box = self.boxes[message.field]
         if "-streaming" not in box.classes:
             box.start_stream()
-        box.stream(message.text)
+        self._streamed[message.field] = message.text  # only the latest text matters
+        if self._stream_timer is None:
+            self._stream_timer = self.set_timer(REPAINT_EVERY, self._show_streamed)
+
+    def _show_streamed(self) -> None:
+        self._stream_timer = None
+        for field, text in self._streamed.items():
+            if "-streaming" in self.boxes[field].classes:
+                self.boxes[field].stream(text)
+        self._streamed.clear()
 
     def on_draft_received(self, message: DraftReceived) -> None:
+        self._streamed.pop(message.field, None)
         box = self.boxes[message.field]
         if "-streaming" in box.classes:
             box.end_stream(message.text)
@@ -216,6 +234,7 @@ class EntryScreen(Screen[None]):
         self.remove_class("-generating")
 
     def _end_streams(self) -> None:
+        self._streamed.clear()
         for box in self.boxes.values():
             if "-streaming" in box.classes:
                 box.end_stream(None)

@@ -33,7 +33,7 @@ async def steady(pilot: Any) -> None:
         area.cursor_blink = False
     for field in pilot.app.screen.query(Input):
         field.cursor_blink = False
-    await pilot.pause()
+    await pilot.pause(0.15)  # past the coalesced preview repaint
 
 
 def test_day_empty(make_app: MakeApp, snap_compare: Any) -> None:
