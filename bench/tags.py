@@ -5,7 +5,7 @@ built on the notes written before a date and asked to tag the notes written afte
 their tags. Two splits: validation (train < VAL_FROM <= eval < TEST_FROM) chooses the knobs; test
 (train < TEST_FROM <= eval) is what gets reported.
 
-    .venv/bin/python bench/tags.py [--corpus DIR] [--split val|test] [--tune]
+    .venv/bin/python bench/tags.py [--corpus DIR] [--split val|test] [--tune GRID] [--ranker-coef]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 
 from author_tui.core.model import ArchiveDoc, Entry  # noqa: E402
 from author_tui.core.retrieval import Postings, SparseVector, top_k  # noqa: E402
+from author_tui.core.tag_ranker import FEATURES  # noqa: E402
 from author_tui.core.tags import TagEngine, TagParams  # noqa: E402
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "arxiv-today" / "arXiv"
@@ -148,7 +149,7 @@ def table(rows: dict[str, Scores]) -> str:
     head = f"{'engine':<10} {'P':>6} {'R':>6} {'F1':>6}" + "".join(
         f" {'P@' + str(k):>6} {'R@' + str(k):>6}" for k in KS
     ) + f" {'F1/e':>6} {'R@5/e':>6} {'ms/entry':>9} {'build s':>8}"
-    lines = [head + "\n(P/R/F1 pooled over all tags; F1/e and R@5/e averaged per entry)"]
+    lines = ["(P/R/F1, P@k/R@k pooled over all tags; F1/e and R@5/e averaged per entry)", head]
     for name, s in rows.items():
         cells = "".join(f" {p:6.3f} {r:6.3f}" for p, r in (s.at_k[k] for k in KS))
         lines.append(
@@ -185,8 +186,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--split", choices=("val", "test"), default="test")
     parser.add_argument("--tune", metavar="GRID", help='sweep TagParams instead, e.g. \'{"k": [20, 30]}\'')
+    parser.add_argument("--ranker-coef", action="store_true",
+                        help="print the ranker's coefficients learned on the split's training notes")
     args = parser.parse_args(argv)
     train, held = split(load(args.corpus), args.split)
+    if args.ranker_coef:
+        ranker = TagEngine.build(train).ranker
+        print(dict(zip(FEATURES, np.round(ranker.coef, 2).tolist(), strict=True)), f"learned={ranker.learned}")
+        return 0
     print(f"split={args.split}: {len(train)} train notes, {len(held)} held-out tagged notes")
     if args.tune:
         tune(train, held, json.loads(args.tune))

@@ -28,6 +28,13 @@ if TYPE_CHECKING:
     from author_tui.core.tags import TagEngine, TagSuggestion
     from author_tui.core.vault import Note
 
+DESCRIPTION = """\
+Suggest hashtags for every entry of digests (.txt) and vault notes (.md; folders are searched) from the
+text alone, ranked with scores by a tag engine built on the corpus of past notes; the entry's current tags
+are never looked at, and an entry that is in the corpus is never its own neighbour. A language model then
+picks among the candidates, unless --no-llm. --apply writes the chosen tags (added to the current ones, or
+instead of them with --replace); only tag lines change."""
+
 EXAMPLES = """\
 examples:
   author-tui tags drafts/2025-06-18.txt --corpus ~/vault/arXiv --no-llm
@@ -44,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "tags",
         help="suggest hashtags for digest entries and vault notes from the archive (optionally write them)",
-        description=__doc__.split("\n\n")[1].replace("\n", " ") if __doc__ else None,
+        description=DESCRIPTION,
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

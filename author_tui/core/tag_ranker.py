@@ -21,7 +21,7 @@ FEATURES = (
 )  # fmt: skip
 # Used when the archive is too small to learn from (tests, a new author); fitted on the author's archive
 # before the validation cut (bench/tags.py --ranker-coef) and rounded.
-DEFAULT_COEF = np.array([-4.0, 3.0, 0.5, 1.0, 2.0, 1.5, 0.8, 0.5, -0.8, 0.5, 0.0, 0.0, 0.0])
+DEFAULT_COEF = np.array([-2.5, 3.6, 1.6, -0.8, 0.0, 1.6, 1.1, -0.2, -0.8, -0.6, 3.4, -1.3, 1.8])
 MIN_POSITIVES = 30
 L2 = 1.0
 NEWTON_STEPS = 25
@@ -51,22 +51,50 @@ def candidate_features(signals: dict[str, np.ndarray], pool: Sequence[int]) -> n
 
 
 @dataclass(frozen=True)
+class Example:
+    """One note's candidate pool as the ranker learns from it."""
+
+    features: np.ndarray  # rows as candidate_features
+    tags: np.ndarray  # the pooled tags' indices
+    labels: np.ndarray  # 1.0 where the author did write the tag
+
+
+@dataclass(frozen=True)
 class Ranker:
     coef: np.ndarray
+    # Per-tag offsets for tags common enough in the examples: the author's habits the signals miss
+    # (a tag put on almost every paper of a kind, or one the neighbours over-vote). Indexed by tag.
+    tag_bias: np.ndarray | None = None
     learned: bool = False  # False: the defaults (too few examples to learn from)
 
     @classmethod
-    def learn(cls, examples: Sequence[tuple[np.ndarray, np.ndarray]]) -> Ranker:
+    def learn(cls, examples: Sequence[Example], n_tags: int, min_tag_positives: int = 0) -> Ranker:
         if not examples:
             return cls(DEFAULT_COEF)
-        x = np.vstack([features for features, _ in examples])
-        y = np.concatenate([labels for _, labels in examples])
+        x = np.vstack([e.features for e in examples])
+        y = np.concatenate([e.labels for e in examples])
         if y.sum() < MIN_POSITIVES or (len(y) - y.sum()) < MIN_POSITIVES:
             return cls(DEFAULT_COEF)
-        return cls(fit_logistic(x, y), learned=True)
+        tags = np.concatenate([e.tags for e in examples])
+        positives = np.bincount(tags, weights=y, minlength=n_tags)
+        biased = np.flatnonzero(positives >= min_tag_positives) if min_tag_positives > 0 else np.zeros(0, int)
+        column = np.full(n_tags, -1)
+        column[biased] = np.arange(len(biased))
+        onehot = np.zeros((len(y), len(biased)))
+        rows = np.flatnonzero(column[tags] >= 0)
+        onehot[rows, column[tags[rows]]] = 1.0
+        coef = fit_logistic(np.hstack([x, onehot]), y)
+        tag_bias = np.zeros(n_tags)
+        tag_bias[biased] = coef[x.shape[1] :]
+        return cls(coef[: x.shape[1]], tag_bias, learned=True)
 
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        return _sigmoid(features @ self.coef) if len(features) else np.zeros(0)
+    def probabilities(self, features: np.ndarray, tags: Sequence[int]) -> np.ndarray:
+        if not len(features):
+            return np.zeros(0)
+        logits = features @ self.coef
+        if self.tag_bias is not None:
+            logits = logits + self.tag_bias[np.asarray(tags, dtype=np.int64)]
+        return _sigmoid(logits)
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = NEWTON_STEPS) -> np.ndarray:
@@ -79,7 +107,7 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = NEWT
         hessian = (x * (p * (1 - p))[:, None]).T @ x + ridge
         step = np.linalg.solve(hessian, gradient)
         coef -= step
-        if np.abs(step).max() < 1e-6:
+        if np.abs(step).max() < 1e-4:  # far below what changes a ranking
             break
     return coef
 

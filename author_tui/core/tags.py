@@ -8,8 +8,10 @@ newest note in the archive (no wall clock). For each tag the engine computes, fr
 - lexical: whether the tag's own words occur in the title or the text (`reasoning`, `scaling laws`);
 - prior: how much the tag is in use lately.
 A fixed blend of these picks the candidates; a small logistic regression (tag_ranker.py), learned at build
-time from the archive's own most recent notes, turns each candidate's signals into a probability. The
-chosen tags are those above a probability threshold (at least one): a calibrated number per entry.
+time from the archive's own most recent notes (each left out of its own vote), turns each candidate's
+signals, plus an offset for the author's habitual tags, into a probability. The chosen tags are those
+above a probability threshold (at least one): a calibrated number per entry. The knobs were set on a
+validation split before the test split (bench/tags.py).
 Suggestions never look at the entry's current tags.
 """
 
@@ -24,7 +26,7 @@ import numpy as np
 
 from author_tui.core.model import ArchiveDoc, Entry
 from author_tui.core.retrieval import SimilarityIndex, ragged_ranges, top_k
-from author_tui.core.tag_ranker import Ranker, candidate_features
+from author_tui.core.tag_ranker import Example, Ranker, candidate_features
 from author_tui.core.tag_vocab import near_duplicates, phrases_in, tag_phrase
 
 
@@ -43,6 +45,7 @@ class TagParams:
     max_chosen: int = 4  # ...up to this many (the author rarely writes more)
     candidates: int = 10  # how many ranked candidates a suggestion shows
     ranker_docs: int = 800  # the most recent notes the ranker learns from (leave-one-out)
+    min_tag_positives: int = 20  # a tag this often right among them gets its own offset (0: none)
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ class TagEngine:
         )
         self._together = self._members.together(self._recency)
         self._phrases = [tag_phrase(tag) for tag in self.tags]
-        self.ranker = Ranker.learn(self._training_examples())
+        self.ranker = Ranker.learn(self._training_examples(), len(self.tags), params.min_tag_positives)
 
     @classmethod
     def build(cls, docs: Sequence[ArchiveDoc], params: TagParams | None = None) -> TagEngine:
@@ -90,7 +93,7 @@ class TagEngine:
         if not self.tags:
             return TagSuggestion()
         pool, features = self.candidates(entry.model_copy(update={"tags": []}), exclude)
-        probabilities = self.ranker.probabilities(features)
+        probabilities = self.ranker.probabilities(features, pool)
         order = sorted(range(len(pool)), key=lambda i: (-probabilities[i], i))
         ranked = [ScoredTag(self.tags[pool[i]], round(float(probabilities[i]), 4)) for i in order]
         return TagSuggestion(ranked[: self.params.candidates], choose(ranked, self.params))
@@ -133,7 +136,7 @@ class TagEngine:
         body = phrases_in(" ".join((entry.abstract, entry.note, entry.english)))
         return np.array([2.0 if ph in title else 1.0 if ph in body else 0.0 for ph in self._phrases])
 
-    def _training_examples(self) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _training_examples(self) -> list[Example]:
         """(features, labels) of each recent note's candidate pool, the note left out of its own vote."""
         recent = sorted(range(len(self.docs)), key=lambda i: self.docs[i].date or dt.date.min)
         examples = []
@@ -141,7 +144,8 @@ class TagEngine:
             doc = self.docs[i]
             pool, features = self.candidates(doc.entry.model_copy(update={"tags": []}), doc.key)
             gold = set(doc.entry.tags)
-            examples.append((features, np.array([self.tags[j] in gold for j in pool], dtype=float)))
+            labels = np.array([self.tags[j] in gold for j in pool], dtype=float)
+            examples.append(Example(features, np.asarray(pool, dtype=np.int64), labels))
         return examples
 
 

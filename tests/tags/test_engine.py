@@ -9,7 +9,7 @@ import pytest
 
 from author_tui.core.model import ArchiveDoc, Entry
 from author_tui.core.retrieval import SimilarityIndex
-from author_tui.core.tag_ranker import DEFAULT_COEF, Ranker, fit_logistic
+from author_tui.core.tag_ranker import DEFAULT_COEF, Example, Ranker, fit_logistic
 from author_tui.core.tag_vocab import near_duplicates, phrases_in, tag_phrase
 from author_tui.core.tags import ScoredTag, TagEngine, TagParams, choose
 from tests.tags.archive import archive
@@ -190,7 +190,24 @@ def test_fit_logistic_learns_the_informative_feature() -> None:
 
 
 def test_ranker_falls_back_to_defaults_with_too_few_examples() -> None:
-    few = [(np.ones((3, len(DEFAULT_COEF))), np.array([1.0, 0.0, 0.0]))]
-    ranker = Ranker.learn(few)
+    few = [Example(np.ones((3, len(DEFAULT_COEF))), np.array([0, 1, 2]), np.array([1.0, 0.0, 0.0]))]
+    ranker = Ranker.learn(few, n_tags=3)
     assert not ranker.learned
     assert np.array_equal(ranker.coef, DEFAULT_COEF)
+
+
+def test_ranker_learns_an_offset_for_a_habitual_tag_only() -> None:
+    """Tag 0 is right far more often than its signals say; tag 2 is rare: only tag 0 gets an offset."""
+    rng = np.random.default_rng(1)
+    examples = []
+    for _ in range(300):
+        signal = rng.uniform(size=3)
+        labels = np.array([rng.uniform() < 0.8, signal[1] > 0.7, False], dtype=float)
+        features = np.column_stack([np.ones(3), signal])
+        examples.append(Example(features, np.array([0, 1, 2]), labels))
+    ranker = Ranker.learn(examples, n_tags=4, min_tag_positives=20)
+    assert ranker.learned and ranker.tag_bias is not None
+    assert ranker.tag_bias[0] > 1.0
+    assert ranker.tag_bias[2] == 0.0 and ranker.tag_bias[3] == 0.0
+    probabilities = ranker.probabilities(np.array([[1.0, 0.1], [1.0, 0.1]]), [0, 1])
+    assert probabilities[0] > probabilities[1] + 0.3  # same signals, the habit decides
