@@ -297,7 +297,8 @@ def ensure_local_server(settings: object | None = None) -> str:
             logger.warning("the embedded model server ended unexpectedly; restarting it. Its last output:\n%s",
                            _current[1].log_tail())
             port = _current[1].port
-        stop_local_server_locked()
+        if _current:
+            _current[1].stop()
         _current = (model, _start(settings, model, port))
         return _current[1].url
 
@@ -313,14 +314,10 @@ def _start(settings: object | None, model: Path, port: int | None) -> LocalServe
 
 def stop_local_server() -> None:
     """Stop this process's embedded server, if one runs (it would be stopped at exit anyway)."""
-    with _lock:
-        stop_local_server_locked()
-
-
-def stop_local_server_locked() -> None:
     global _current
-    if _current:
-        _current[1].stop()
+    with _lock:
+        if _current:
+            _current[1].stop()
         _current = None
 
 
@@ -343,8 +340,17 @@ def _die_with_parent(parent: int) -> Callable[[], None] | None:
     return arm
 
 
+CRASH_RESTARTS = 3  # per CRASH_WINDOW seconds; past that a crash is final (a crash loop helps no one)
+CRASH_WINDOW = 60.0
+
+
 def supervise(watch_fd: int, command: Sequence[str], grace: float = 5.0) -> int:
-    """Run `command` until it exits, `watch_fd` reaches EOF (parent gone) or we get a stop signal."""
+    """Run `command` until `watch_fd` reaches EOF (parent gone) or we get a stop signal.
+
+    A server killed by a signal we did not send (llama.cpp segfaults on some inputs, e.g. a grammar it
+    cannot parse) is started again with the same command, hence on the same port: the request that
+    crashed it fails, the ones after it work. An ordinary exit ends the supervisor with the same code.
+    """
     stopping = False
 
     def request_stop(signum: int, frame: object) -> None:
@@ -353,11 +359,34 @@ def supervise(watch_fd: int, command: Sequence[str], grace: float = 5.0) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, request_stop)
-    child = subprocess.Popen(list(command), preexec_fn=_die_with_parent(os.getpid()))
-    while not stopping and child.poll() is None:
+    crashes: list[float] = []
+    arm = _die_with_parent(os.getpid())
+
+    def spawn() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(list(command), preexec_fn=arm)
+
+    child = spawn()
+    while not stopping:
+        if child.poll() is not None:
+            if not _may_restart(child.returncode, crashes):
+                return child.returncode
+            print(f"author-tui: the server crashed (signal {-child.returncode}); starting it again",
+                  file=sys.stderr, flush=True)
+            child = spawn()
         readable, _, _ = select.select([watch_fd], [], [], 0.2)
         if readable and not os.read(watch_fd, 64):
             break  # EOF: the parent closed its end or died
+    return _stop_child(child, grace)
+
+
+def _may_restart(returncode: int, crashes: list[float]) -> bool:
+    """True for a crash (killed by a signal) that is not part of a crash loop; records it."""
+    now = time.monotonic()
+    crashes[:] = [t for t in crashes if now - t < CRASH_WINDOW] + [now]
+    return returncode < 0 and len(crashes) <= CRASH_RESTARTS
+
+
+def _stop_child(child: subprocess.Popen[bytes], grace: float) -> int:
     if child.poll() is not None:
         return child.returncode
     child.terminate()

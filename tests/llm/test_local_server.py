@@ -135,6 +135,43 @@ def test_killing_the_supervisor_takes_the_server_with_it(tmp_path: Path) -> None
         assert gone(child), "PR_SET_PDEATHSIG did not stop the server"
 
 
+def wait_for_new_child(supervisor: int, old: int, url: str) -> int:
+    """The supervisor's next server, once it answers at `url`."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        fresh = [pid for pid in children(supervisor) if pid != old]
+        if fresh:
+            try:
+                get_models(url)
+                return fresh[0]
+            except OSError:
+                pass
+        time.sleep(0.05)
+    raise AssertionError("no new server answered")
+
+
+def test_a_crashed_server_is_started_again_on_the_same_url(tmp_path: Path) -> None:
+    with LocalServer(static_server(tmp_path)) as server:
+        assert server.pid is not None
+        [child] = children(server.pid)
+        os.kill(child, signal.SIGSEGV)  # what llama.cpp does on a grammar it cannot parse
+        wait_for_new_child(server.pid, child, server.url)
+        assert server.alive
+        assert "the server crashed (signal 11); starting it again" in server.log_tail()
+
+
+def test_a_crash_loop_is_not_restarted_forever(tmp_path: Path) -> None:
+    with LocalServer(static_server(tmp_path)) as server:
+        assert server.pid is not None
+        [child] = children(server.pid)
+        for _ in range(local_server.CRASH_RESTARTS):
+            os.kill(child, signal.SIGSEGV)
+            child = wait_for_new_child(server.pid, child, server.url)
+        os.kill(child, signal.SIGSEGV)
+        assert gone(server.pid), "the supervisor kept restarting a crash loop"
+        assert not server.alive
+
+
 PARENT = textwrap.dedent("""
     import atexit, os, signal, sys, time
     from pathlib import Path
