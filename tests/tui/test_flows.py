@@ -44,6 +44,7 @@ async def test_paste_draft_edit_translate_again_toggle_tag_save(make_app: MakeAp
         assert [m.field for m in seen.of(DraftReceived)] == ["note", "english"]
         assert seen.of(TagsSuggested)[0].new_tags == ["rope"]
         assert (screen.boxes["note"].text, screen.boxes["english"].text) == (NOTE, ENGLISH)
+        assert app.status.requests == 3 and app.status.tokens == app.authoring.totals.total_tokens > 0
         assert screen.boxes["tags"].text == "#long-context #rope"
         chip = next(b for b in screen.query(Button) if b.name == "rope")
         assert chip.has_class("-new") and chip.has_class("-on")
@@ -145,3 +146,27 @@ async def test_autosave_follows_edits_and_is_dropped_on_discard(make_app: MakeAp
         await pilot.pause()
         assert not record.exists()
     assert not (workdir / "drafts" / "2025-06-18.txt").exists()  # nothing was saved, nothing was written
+
+
+async def test_the_command_palette_runs_the_screen_commands(make_app: MakeApp) -> None:
+    app, seen = make_app(model=True), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await ready(pilot)
+        await paste_paper(pilot)
+        await pilot.press("ctrl+p", *"Draft all")
+        await pilot.pause(0.3)  # the palette searches its providers asynchronously
+        await pilot.press("enter")
+        await until(pilot, lambda: seen.of(GenerationFinished))
+        assert editor(app).boxes["english"].text == ENGLISH
+
+
+async def test_quitting_with_unsaved_changes_asks_first(make_app: MakeApp, workdir: Path) -> None:
+    from tests.tui.test_errors import write_digest
+
+    write_digest(workdir)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("J", "q")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert app.is_running
