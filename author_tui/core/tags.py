@@ -72,11 +72,12 @@ class TagEngine:
         self._recency = _recency_weights(self.docs, params.half_life_days)
         self._members = Membership(self.docs, self.tags)
         self._centroid_norms = _centroid_norms(self.index, self._members, self._recency)
-        self._prior = _by_max(self._members.per_tag(self._recency))
-        self._recent_prior = _by_max(
-            self._members.per_tag(_recency_weights(self.docs, params.trend_half_life_days))
-        )
+        self._trend = _recency_weights(self.docs, params.trend_half_life_days)
+        self._prior_sums = self._members.per_tag(self._recency)
+        self._trend_sums = self._members.per_tag(self._trend)
         self._together = self._members.together(self._recency)
+        column = {tag: j for j, tag in enumerate(self.tags)}
+        self._doc_tags = [np.array([column[t] for t in doc.entry.tags]) for doc in self.docs]
         self._phrases = [tag_phrase(tag) for tag in self.tags]
         self.ranker = Ranker.learn(self._training_examples(), len(self.tags), params.min_tag_positives)
 
@@ -98,9 +99,14 @@ class TagEngine:
         ranked = [ScoredTag(self.tags[pool[i]], round(float(probabilities[i]), 4)) for i in order]
         return TagSuggestion(ranked[: self.params.candidates], choose(ranked, self.params))
 
-    def candidates(self, entry: Entry, exclude: str | None = None) -> tuple[list[int], np.ndarray]:
-        """The pool of likely tags (indices into `self.tags`, best blend first) and their features."""
-        signals = self.signals(entry, exclude)
+    def candidates(
+        self, entry: Entry, exclude: str | None = None, leave_out: int | None = None
+    ) -> tuple[list[int], np.ndarray]:
+        """The pool of likely tags (indices into `self.tags`, best blend first) and their features.
+
+        `leave_out` (a position in `self.docs`) also takes that note out of the tag counts: how the ranker
+        sees its training notes as if they were new."""
+        signals = self.signals(entry, exclude, leave_out)
         blend = (
             _by_max(signals["knn"])
             + _by_max(signals["centroid"])
@@ -109,10 +115,24 @@ class TagEngine:
         )
         pool = top_k(blend, self.params.pool)
         if pool:  # how often each tag goes with the pool's first tag
-            signals["with_first"] = self._together[pool[0]]
+            signals["with_first"] = self._with(pool[0], leave_out)
         return pool, candidate_features(signals, pool)
 
-    def signals(self, entry: Entry, exclude: str | None = None) -> dict[str, np.ndarray]:
+    def _with(self, first: int, leave_out: int | None) -> np.ndarray:
+        row = self._together[first].copy()
+        if leave_out is not None and first in self._doc_tags[leave_out]:
+            row[self._doc_tags[leave_out]] -= self._recency[leave_out]
+        return row / row[first] if row[first] > 1e-12 else np.zeros_like(row)
+
+    def _counts(self, sums: np.ndarray, weights: np.ndarray, leave_out: int | None) -> np.ndarray:
+        if leave_out is not None:
+            sums = sums.copy()
+            sums[self._doc_tags[leave_out]] -= weights[leave_out]
+        return _by_max(np.clip(sums, 0.0, None))
+
+    def signals(
+        self, entry: Entry, exclude: str | None = None, leave_out: int | None = None
+    ) -> dict[str, np.ndarray]:
         """Each signal for every tag: neighbour votes, centroid cosine, lexical match, recency prior."""
         sims = self.index.scores(entry, exclude)
         weighted = np.where(np.isfinite(sims), np.clip(sims, 0.0, None), 0.0) * self._recency
@@ -124,10 +144,10 @@ class TagEngine:
         return {
             "knn": self._members.per_tag(votes) / max(float(votes.sum()), 1e-12),
             "voters": self._members.per_tag(voters),
-            "recent": self._recent_prior,
+            "recent": self._counts(self._trend_sums, self._trend, leave_out),
             "centroid": self._members.per_tag(weighted) / self._centroid_norms,
             "lexical": self._lexical(entry),
-            "prior": self._prior,
+            "prior": self._counts(self._prior_sums, self._recency, leave_out),
         }
 
     def _lexical(self, entry: Entry) -> np.ndarray:
@@ -142,7 +162,7 @@ class TagEngine:
         examples = []
         for i in recent[-self.params.ranker_docs :]:
             doc = self.docs[i]
-            pool, features = self.candidates(doc.entry.model_copy(update={"tags": []}), doc.key)
+            pool, features = self.candidates(doc.entry.model_copy(update={"tags": []}), doc.key, leave_out=i)
             gold = set(doc.entry.tags)
             labels = np.array([self.tags[j] in gold for j in pool], dtype=float)
             examples.append(Example(features, np.asarray(pool, dtype=np.int64), labels))
@@ -184,11 +204,10 @@ class Membership:
         return np.bincount(self.tag, weights=doc_values[self.doc], minlength=self.n_tags)
 
     def together(self, doc_weights: np.ndarray) -> np.ndarray:
-        """tags x tags: the weighted share of notes with tag a that also carry tag b."""
+        """tags x tags: the weighted count of notes carrying both tag a and tag b."""
         matrix = np.zeros((len(doc_weights), self.n_tags))
         matrix[self.doc, self.tag] = 1.0
-        counts = (matrix * doc_weights[:, None]).T @ matrix
-        return counts / np.maximum(np.diag(counts), 1e-12)[:, None]
+        return (matrix * doc_weights[:, None]).T @ matrix
 
 
 def _centroid_norms(index: SimilarityIndex, members: Membership, recency: np.ndarray) -> np.ndarray:
