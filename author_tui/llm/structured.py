@@ -69,7 +69,7 @@ class Rung:
         try:
             return output.model_validate(data)
         except ValidationError as error:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in error.errors())
+            problems = "; ".join(_problem(e, output) for e in error.errors())
             raise OutputInvalid(f"the answer does not match the schema ({problems})") from None
 
     def preview(self, text: str, field: str) -> str:
@@ -102,6 +102,16 @@ def _strict(schema: dict[str, Any]) -> dict[str, Any]:
     for prop in schema.get("properties", {}).values():
         prop.pop("default", None)
     return schema
+
+
+def _problem(error: Any, output: type[BaseModel]) -> str:
+    """One validation problem in words a model can act on (a regex means little to it; the field's
+    description says what is wanted)."""
+    where = ".".join(map(str, error["loc"])) or "answer"
+    field = output.model_fields.get(str(error["loc"][0])) if error["loc"] else None
+    if error["type"] == "string_pattern_mismatch" and field is not None and field.description:
+        return f"{where}: not of the required form: {field.description}"
+    return f"{where}: {error['msg']}"
 
 
 def _json(text: str) -> Any:

@@ -139,10 +139,9 @@ def test_the_example_budget_is_respected(prompts):
 
 
 def test_warnings_come_back_with_the_value(prompts):
-    client = QueueClient(NoteDraft(note="This is English, not Korean."))
+    client = QueueClient(NoteDraft(note="짧네요."))
     result = authoring(client, prompts).draft_note(PAPER)
-    assert [w.field for w in result.warnings] == ["note"]
-    assert "no Hangul" in result.warnings[0].message
+    assert [str(w) for w in result.warnings] == ["note: only 4 characters (expected at least 10)"]
 
 
 def test_translate_uses_korean_english_pairs_and_checks_terms(prompts):

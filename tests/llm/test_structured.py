@@ -91,3 +91,21 @@ def test_tags_are_put_in_house_shape():
         '{"tags": ["#Load Balancing", "moe", "MoE"], "new_tags": ["Load  balancing"]}', TagSuggestions
     )
     assert parsed.tags == ["load-balancing", "moe"] and parsed.new_tags == ["load-balancing"]
+
+
+@pytest.mark.parametrize(
+    "note",
+    ["An English note copied from the abstract.", "중국어가 他们的 섞였네요.", "두 줄이네요.\n둘째 줄."],
+)
+def test_the_note_schema_refuses_what_is_not_a_korean_note_and_says_why(note):
+    with pytest.raises(OutputInvalid, match=r"note: not of the required form: The note in Korean"):
+        OBJECT.parse(json.dumps({"note": note}), NoteDraft)
+
+
+def test_the_note_schema_accepts_the_authors_shapes():
+    for note in [
+        "MoE 코드 모델. Tree-sitter를 썼군요.",
+        "Diffusion LM의 Long Context 상황에서의 특성 분석.",
+        "Pass@K를 기반으로 한 주장 (https://arxiv.org/abs/2504.13837)이 있었죠.",
+    ]:
+        assert OBJECT.parse(json.dumps({"note": note}), NoteDraft).note == note
