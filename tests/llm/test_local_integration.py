@@ -6,6 +6,7 @@ installed. One server is started for the module; replies are kept to a few dozen
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import json
 import os
@@ -15,14 +16,20 @@ import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
 
+from author_tui.config import load_settings
+from author_tui.core.authoring import Authoring, NoteDraft, Translation
+from author_tui.core.model import ArchiveDoc, Entry
+from author_tui.core.text import has_hangul
 from author_tui.errors import ModelError
+from author_tui.llm import build_authoring
 from author_tui.llm.local_model import SPECS, ensure_weights, locate_parts
-from author_tui.llm.local_server import LocalServer, llama_server
+from author_tui.llm.local_server import ensure_local_server, stop_local_server
 
 pytestmark = pytest.mark.local_model
 
@@ -41,11 +48,12 @@ def weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def llama(weights: Path) -> Iterator[LocalServer]:
+def embedded(weights: Path) -> Iterator[str]:
+    """The process's embedded server (ensure_local_server) on the real weights: one per module."""
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama-cpp-python (the [local] extra) is not installed")
-    with llama_server(weights, alias=SPEC.alias, n_ctx=2048) as server:
-        yield server
+    yield ensure_local_server(SimpleNamespace(local_model_path=weights, local_context_size=4096))
+    stop_local_server()
 
 
 def test_the_real_parts_assemble_to_the_published_gguf(weights: Path) -> None:
@@ -64,16 +72,17 @@ class Verdict(BaseModel):
     hangul: bool
 
 
-def test_json_object_with_a_schema_comes_back_parseable(llama: LocalServer) -> None:
+def test_json_object_with_a_schema_comes_back_parseable(embedded: str) -> None:
     import openai
 
-    client = openai.OpenAI(base_url=llama.url, api_key="not-needed", timeout=120, max_retries=0)
+    client = openai.OpenAI(base_url=embedded, api_key="not-needed", timeout=120, max_retries=0)
     schema = {"type": "object", "additionalProperties": False, "required": ["language", "hangul"],
               "properties": {"language": {"type": "string", "enum": ["korean", "english"]},
                              "hangul": {"type": "boolean"}}}
-    # llama-cpp-python 0.3.36 answers json_schema with HTTP 500 but honours a schema inside json_object
+    # Any model name is served (the server has one). llama-cpp-python 0.3.36 answers json_schema with
+    # HTTP 500 but honours a schema inside json_object.
     request: dict[str, Any] = {
-        "model": SPEC.alias, "temperature": 0, "max_tokens": 32,
+        "model": "any-name-is-served", "temperature": 0, "max_tokens": 32,
         "messages": [{"role": "system", "content": "Answer in JSON."},
                      {"role": "user", "content": "Which language is this, and is it in Hangul? 안녕하세요"}],
         "response_format": {"type": "json_object", "schema": schema},
@@ -84,12 +93,12 @@ def test_json_object_with_a_schema_comes_back_parseable(llama: LocalServer) -> N
     assert reply.usage is not None and reply.usage.prompt_tokens > 10
 
 
-def test_streaming_delivers_the_reply_in_pieces(llama: LocalServer) -> None:
+def test_streaming_delivers_the_reply_in_pieces(embedded: str) -> None:
     import openai
 
-    client = openai.OpenAI(base_url=llama.url, api_key="not-needed", timeout=120, max_retries=0)
+    client = openai.OpenAI(base_url=embedded, api_key="not-needed", timeout=120, max_retries=0)
     stream = client.chat.completions.create(
-        model="any-name-is-served",  # the server has one model; clients configured for another still work
+        model=SPEC.alias,
         temperature=0, max_tokens=12, stream=True,
         messages=[{"role": "user", "content": "Count from one to five in English words."}],
     )
@@ -135,3 +144,60 @@ def _pids_running(argument: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+# --- the use cases on the embedded model: structure, not wording -------------------------------------------
+
+# Small past notes of our own: the few-shot examples and the tag vocabulary the model is given.
+PAST = [
+    ("Scaling Laws for Sparse Experts", "We fit scaling laws for mixture-of-experts models across sizes.",
+     "MoE 모델의 Scaling Law 분석. Expert 수를 늘릴 때의 이득이 생각보다 빨리 줄어드는군요.",
+     "An analysis of scaling laws for MoE models. Adding experts pays off less than I expected.",
+     ["moe", "scaling-law"]),
+    ("Extending RoPE to a Million Tokens", "We extend rotary position embeddings to one million tokens.",
+     "RoPE를 1M 토큰까지 늘리는 방법. Long Context 평가가 Needle 위주라 실제 활용은 의문이네요.",
+     "A way to stretch RoPE to 1M tokens. The evaluation is mostly needle tests, so real use is doubtful.",
+     ["long-context", "positional-encoding"]),
+    ("Reward Models Overfit to Length", "Reward models prefer longer answers; we propose a correction.",
+     "Reward Model이 길이에 편향된다는 결과. 이미 알려진 문제지만 보정 방법이 간단해서 좋네요.",
+     "Reward models are biased toward length. A known problem, but the fix is simple, which is nice.",
+     ["reward-model", "rlhf"]),
+]
+DOCS = [ArchiveDoc(key=f"past-{i}", date=dt.date(2025, 1, i + 1),
+                   entry=Entry(title=t, authors="A. Author", abstract=a, note=n, english=e, tags=g))
+        for i, (t, a, n, e, g) in enumerate(PAST)]
+VOCABULARY = {tag for *_, tags in PAST for tag in tags}
+PAPER = Entry(title="Load-Aware Routing for Mixture-of-Experts", authors="B. Writer",
+              abstract="Mixture-of-Experts (MoE) models route each token to a few experts, but imbalanced "
+              "routing wastes capacity. A load-aware router re-routes tokens of overloaded experts. On a 7B "
+              "MoE model, throughput improves by 18%.")
+
+
+@pytest.fixture
+def authoring(embedded: str, weights: Path, tmp_path: Path) -> Authoring:
+    """The use cases as the app builds them with no endpoint configured: on the embedded server."""
+    settings = load_settings(local_model_path=weights, cache_dir=tmp_path / "cache", no_cache=True,
+                             temperature=0.0)
+    built = build_authoring(settings, DOCS)
+    assert built.client.options.base_url == embedded  # type: ignore[attr-defined]  # reused, not restarted
+    return built
+
+
+def test_a_draft_is_a_korean_note(authoring: Authoring) -> None:
+    result = authoring.draft_note(PAPER)
+    assert isinstance(result.value, NoteDraft) and result.value.note
+    assert has_hangul(result.value.note), f"not Korean: {result.value.note!r}"
+
+
+def test_a_translation_is_english(authoring: Authoring) -> None:
+    entry = PAPER.model_copy(update={"note": "MoE 라우팅의 부하 문제를 다룬 논문. 처리량이 18% 늘었다는군요."})
+    result = authoring.translate(entry)
+    assert isinstance(result.value, Translation)
+    assert len(result.value.english) >= 10 and not has_hangul(result.value.english)
+
+
+def test_tags_come_from_the_given_vocabulary(authoring: Authoring) -> None:
+    result = authoring.suggest_tags(PAPER.model_copy(update={"note": PAST[0][2]}))
+    chosen = result.value.tags
+    assert 1 <= len(chosen) <= 6
+    assert set(chosen) - set(result.value.new_tags) <= VOCABULARY, chosen
