@@ -27,7 +27,13 @@ Settings come from flags, then environment variables (AUTHOR_TUI_*, OPENAI_BASE_
 then the TOML file shown by `author-tui config`. Run `author-tui COMMAND --help` for each command."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_names() -> list[str]:
+    return sorted(info.name.replace("_", "-") for info in pkgutil.iter_modules(commands.__path__))
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or with `only` one command registered: importing every command module costs
+    ~0.3 s of start-up (settings, pydantic), which the TUI's first paint should not pay."""
     parser = argparse.ArgumentParser(
         prog="author-tui",
         description=DESCRIPTION,
@@ -36,16 +42,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"author-tui {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"author_tui.commands.{info.name}")
+    for name in [only] if only else command_names():
+        module = importlib.import_module(f"author_tui.commands.{name.replace('-', '_')}")
         module.register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser()
-    args = parser.parse_args(argv or ["edit"])
+    argv = list(sys.argv[1:] if argv is None else argv) or ["edit"]
+    parser = build_parser(only=argv[0] if argv[0] in command_names() else None)
+    args = parser.parse_args(argv)
     if not hasattr(args, "func"):
         parser.print_help()
         return 2

@@ -25,6 +25,12 @@ def test_write_atomic_replaces_content_keeps_mode_and_leaves_no_temp(tmp_path: P
     assert [p.name for p in tmp_path.iterdir()] == ["day.txt"]
 
 
+def test_write_atomic_gives_a_new_file_the_umask_mode(tmp_path: Path) -> None:
+    write_atomic(tmp_path / "new.txt", b"x")
+    (tmp_path / "plain.txt").write_bytes(b"x")
+    assert (tmp_path / "new.txt").stat().st_mode == (tmp_path / "plain.txt").stat().st_mode
+
+
 def test_write_atomic_failure_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "day.txt"
     target.write_bytes(b"precious")

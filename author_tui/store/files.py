@@ -18,20 +18,33 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` in one step; create parent folders as needed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    mode = path.stat().st_mode & 0o7777 if path.exists() else _default_mode()
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp_name, mode)
+        os.chmod(tmp_name, mode)  # mkstemp makes 0600; a new file gets what open() would give it
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def _read_umask() -> int:
+    # os.umask can only be read by setting it; do that once, at import, before any writer thread exists.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _read_umask()
+
+
+def _default_mode() -> int:
+    return 0o666 & ~_UMASK
 
 
 def _fsync_dir(folder: Path) -> None:
