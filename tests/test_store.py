@@ -45,6 +45,16 @@ def test_write_atomic_failure_leaves_the_old_file(tmp_path: Path, monkeypatch: p
     assert [p.name for p in tmp_path.iterdir()] == ["day.txt"]
 
 
+def test_temp_files_left_by_a_killed_writer_are_cleaned_up(tmp_path: Path) -> None:
+    target = tmp_path / "day.txt"
+    old, fresh = tmp_path / ".day.txt.abc.tmp", tmp_path / ".day.txt.def.tmp"
+    old.write_bytes(b"half")
+    fresh.write_bytes(b"in progress elsewhere")
+    os.utime(old, (0, 0))
+    write_atomic(target, b"x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".day.txt.def.tmp", "day.txt"]
+
+
 def test_snapshot_notices_edit_creation_and_deletion(tmp_path: Path) -> None:
     target = tmp_path / "day.txt"
     missing = Snapshot.take(target)
@@ -56,6 +66,14 @@ def test_snapshot_notices_edit_creation_and_deletion(tmp_path: Path) -> None:
     assert loaded.changed()
     target.unlink()
     assert loaded.changed()
+
+
+def test_lock_leaves_nothing_beside_the_file_and_follows_the_real_path(tmp_path: Path) -> None:
+    target = tmp_path / "day.txt"
+    (tmp_path / "link.txt").symlink_to(target)
+    with file_lock(target), pytest.raises(ConflictError), file_lock(tmp_path / "link.txt", timeout=0):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.txt"]
 
 
 def test_lock_is_exclusive_across_processes_and_released_on_exit(tmp_path: Path) -> None:

@@ -7,9 +7,11 @@ old file or the new one, never a mix. The file's permission bits are kept.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` in one step; create parent folders as needed."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(path)
     mode = path.stat().st_mode & 0o7777 if path.exists() else _default_mode()
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -31,6 +34,20 @@ def write_atomic(path: Path, data: bytes) -> None:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+STALE_AFTER = 60.0  # seconds: no write of a text file takes this long, so an older temp file is a leftover
+
+
+def _remove_stale_temps(path: Path) -> None:
+    """Temp files of this target left by a process killed mid-write (kill -9, power cut)."""
+    now = time.time()
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        try:
+            if now - leftover.stat().st_mtime > STALE_AFTER:
+                leftover.unlink()
+        except OSError:  # gone already, or not ours to remove: it never blocks a write
+            pass
 
 
 def _read_umask() -> int:

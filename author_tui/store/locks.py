@@ -1,14 +1,18 @@
 """Advisory locks so two author-tui processes never write the same file at once.
 
-The lock is an `fcntl.flock` on a sidecar file (`.NAME.lock` beside the target), held only around a
-read-compare-write: a second instance waits (or, with `timeout=0`, fails at once with ConflictError).
-flock locks vanish with their process, so a crash or `kill -9` never leaves a stale lock behind.
+The lock is an `fcntl.flock` on a lock file named after the target's real path, kept in one folder
+under the system temp dir (not beside the target: a batch run over a vault would otherwise leave a dotfile
+beside every note it touched). It is held only around a read-compare-write: a second instance waits (or,
+with `timeout=0`, fails at once with ConflictError). flock locks vanish with their process, so a crash or
+`kill -9` never leaves a stale lock behind.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,9 +21,14 @@ from pathlib import Path
 from author_tui.errors import ConflictError
 
 
+def lock_dir() -> Path:
+    return Path(tempfile.gettempdir()) / f"author-tui-locks-{os.getuid()}"
+
+
 def lock_path(path: Path) -> Path:
-    path = Path(path)
-    return path.with_name(f".{path.name}.lock")
+    """The same lock file for every spelling of one file (relative, absolute, through a symlink)."""
+    real = os.path.realpath(path)
+    return lock_dir() / f"{hashlib.sha256(real.encode()).hexdigest()[:32]}.lock"
 
 
 @contextmanager
