@@ -44,7 +44,7 @@ from author_tui.core.prompting import ExampleBudget, Message, PromptTemplate, cl
 from author_tui.errors import EntryError, ModelError
 
 T = TypeVar("T", bound=BaseModel)
-NOTE_PATTERN = r"^[^\n가-힣぀-ヿ一-鿿]{0,40}[가-힣][^\n぀-ヿ一-鿿]*$"
+NOTE_PATTERN = r'^[^\n"\\가-힣぀-ヿ一-鿿]{0,40}[가-힣][^\n"\\぀-ヿ一-鿿]*$'
 OnDelta = Callable[[str], None]
 
 
@@ -52,11 +52,11 @@ class NoteDraft(BaseModel):
     # The schema reaches grammar-constrained servers (llama.cpp, OpenAI strict mode), so it can steer as
     # well as check: Hangul within the first 40 characters (true of 490 of the author's 492 notes of 2025)
     # stops a small model from copying the English abstract, which it otherwise does; no kana or Han (a
-    # small model's Korean drifts into Chinese); one line, because a raw line break breaks a JSON string.
+    # small model's Korean drifts into Chinese); one line and no '"' or '\\', because llama.cpp applies the
+    # pattern to the raw JSON text, where those would end or break the string (13 of 3,089 notes use '"').
     note: str = Field(
         description="The note in Korean (Hangul from the first words; no Chinese or Japanese), on one line: "
         "1-3 terse sentences in the author's voice.",
-        max_length=500,
         pattern=NOTE_PATTERN,
     )
 
@@ -67,7 +67,9 @@ class NoteDraft(BaseModel):
 
 
 class Translation(BaseModel):
-    english: str = Field(description="The English translation of the Korean note.", max_length=1500)
+    # No maxLength here or anywhere in these schemas: llama.cpp unrolls it into a grammar rule per character
+    # and fails to parse it, which takes its server down. Lengths are checked as warnings (core.checks).
+    english: str = Field(description="The English translation of the Korean note.")
 
     @field_validator("english")
     @classmethod

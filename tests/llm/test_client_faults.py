@@ -33,8 +33,9 @@ def test_429_is_retried_after_the_servers_retry_after(server, make_client, sleep
 
 
 def test_500_is_retried_with_exponential_backoff(server, make_client, sleeps):
-    server.enqueue(Reply.server_error(), Reply.server_error(), GOOD)
-    assert make_client(rung="tagged").generate(REQUEST, NoteDraft).value.note  # tagged rung: no probing
+    server.enqueue(Reply.server_error(), Reply.server_error(), "<note>좋은 노트네요.</note>")
+    reply = make_client(rung="tagged").generate(REQUEST, NoteDraft)  # the last rung: a 500 is no refusal
+    assert reply.value.note == "좋은 노트네요."
     assert sleeps == [0.5, 1.0]
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from author_tui.core.authoring import NoteDraft, TagSuggestions
+from author_tui.core.authoring import NoteDraft, TagSuggestions, Translation
 from author_tui.llm.structured import OutputInvalid, Rung, ladder, strip_reasoning
 
 JSON, OBJECT, TAGGED = Rung("json_schema"), Rung("json_object"), Rung("tagged")
@@ -109,3 +109,13 @@ def test_the_note_schema_accepts_the_authors_shapes():
         "Pass@K를 기반으로 한 주장 (https://arxiv.org/abs/2504.13837)이 있었죠.",
     ]:
         assert OBJECT.parse(json.dumps({"note": note}), NoteDraft).note == note
+
+
+def test_no_schema_carries_a_length_limit_that_llama_cpp_would_unroll():
+    for output in (NoteDraft, Translation, TagSuggestions):
+        assert "maxLength" not in json.dumps(output.model_json_schema())
+
+
+def test_the_note_pattern_keeps_the_raw_json_string_intact():
+    with pytest.raises(OutputInvalid):
+        OBJECT.parse(json.dumps({"note": 'MoE를 "전문가"라 부르네요.'}), NoteDraft)
