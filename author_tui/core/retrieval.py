@@ -157,6 +157,10 @@ class SimilarityIndex:
         scores = self.scores(entry, exclude)
         return [(self.docs[i], float(scores[i])) for i in top_k(scores, k)]
 
+    def position(self, key: str | None) -> int | None:
+        """Where the note with this key sits in `docs` (None: not indexed)."""
+        return self._positions.get(key) if key is not None else None
+
     def _excluded(self, entry: Entry, exclude: str | None) -> list[int]:
         positions = [self._positions[exclude]] if exclude in self._positions else []
         return positions + [i for key in paper_keys(entry) for i in self._papers.get(key, [])]

@@ -18,10 +18,11 @@ import numpy as np
 FEATURES = (
     "bias", "knn", "knn_share_of_top", "centroid", "centroid_share_of_top",
     "in_title", "in_text", "prior", "log_rank", "is_first", "voters", "recent", "with_first",
+    "linear", "linear_share_of_top",
 )  # fmt: skip
 # Used when the archive is too small to learn from (tests, a new author); fitted on the author's archive
 # before the validation cut (bench/tags.py --ranker-coef) and rounded.
-DEFAULT_COEF = np.array([-2.5, 3.6, 1.6, -0.8, 0.0, 1.6, 1.1, -0.2, -0.8, -0.6, 3.4, -1.3, 1.8])
+DEFAULT_COEF = np.array([-2.5, 3.6, 1.6, -0.8, 0.0, 1.6, 1.1, -0.2, -0.8, -0.6, 3.4, -1.3, 1.8, 0.0, 0.0])
 MIN_POSITIVES = 30
 L2 = 1.0
 NEWTON_STEPS = 25
@@ -47,6 +48,8 @@ def candidate_features(signals: dict[str, np.ndarray], pool: Sequence[int]) -> n
         signals["voters"][idx],
         signals["recent"][idx],
         signals["with_first"][idx] * (rank > 0),
+        signals["linear"][idx],
+        signals["linear"][idx] / max(float(signals["linear"].max()), 1e-12),
     ]).astype(np.float64)  # fmt: skip
 
 

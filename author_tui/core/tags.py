@@ -26,6 +26,7 @@ import numpy as np
 
 from author_tui.core.model import ArchiveDoc, Entry
 from author_tui.core.retrieval import SimilarityIndex, ragged_ranges, top_k
+from author_tui.core.tag_linear import LinearTagModel
 from author_tui.core.tag_ranker import Example, Ranker, candidate_features
 from author_tui.core.tag_vocab import near_duplicates, phrases_in, tag_phrase
 
@@ -46,6 +47,10 @@ class TagParams:
     candidates: int = 10  # how many ranked candidates a suggestion shows
     ranker_docs: int = 800  # the most recent notes the ranker learns from (leave-one-out)
     min_tag_positives: int = 20  # a tag this often right among them gets its own offset (0: none)
+    linear_docs: int = 1500  # the most recent notes the linear model is fitted on (its cost grows as n^3)
+    linear_l2: float = 0.1  # its ridge penalty
+    linear_half_life_days: float = 365.0  # its recency weighting of training notes
+    linear_weight: float = 1.0  # in the candidate blend: the linear model's score
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class TagEngine:
         column = {tag: j for j, tag in enumerate(self.tags)}
         self._doc_tags = [np.array([column[t] for t in doc.entry.tags]) for doc in self.docs]
         self._phrases = [tag_phrase(tag) for tag in self.tags]
+        self.linear = self._fit_linear()
         self.ranker = Ranker.learn(self._training_examples(), len(self.tags), params.min_tag_positives)
 
     @classmethod
@@ -109,6 +115,7 @@ class TagEngine:
         signals = self.signals(entry, exclude, leave_out)
         blend = (
             _by_max(signals["knn"])
+            + self.params.linear_weight * _by_max(np.clip(signals["linear"], 0.0, None))
             + _by_max(signals["centroid"])
             + self.params.prior_weight * signals["prior"]
             + self.params.lexical_weight * (signals["lexical"] > 0) * np.sqrt(signals["prior"])
@@ -148,7 +155,21 @@ class TagEngine:
             "centroid": self._members.per_tag(weighted) / self._centroid_norms,
             "lexical": self._lexical(entry),
             "prior": self._counts(self._prior_sums, self._recency, leave_out),
+            "linear": self.linear.scores(sims, self.index.position(exclude) if leave_out is None else leave_out),
         }
+
+    def _fit_linear(self) -> LinearTagModel:
+        """The linear model on the most recent notes, each weighted by its age."""
+        rows = self._most_recent(self.params.linear_docs)
+        labels = np.zeros((len(rows), len(self.tags)))
+        for slot, i in enumerate(rows):
+            labels[slot, self._doc_tags[i]] = 1.0
+        weights = _recency_weights(self.docs, self.params.linear_half_life_days)[rows]
+        return LinearTagModel.fit(self.index, rows, labels, weights, self.params.linear_l2)
+
+    def _most_recent(self, n: int) -> list[int]:
+        by_date = sorted(range(len(self.docs)), key=lambda i: self.docs[i].date or dt.date.min)
+        return by_date[-n:] if n > 0 else []
 
     def _lexical(self, entry: Entry) -> np.ndarray:
         """2 where the tag's words occur in the title, 1 where only in the rest of the text, else 0."""
@@ -158,9 +179,8 @@ class TagEngine:
 
     def _training_examples(self) -> list[Example]:
         """(features, labels) of each recent note's candidate pool, the note left out of its own vote."""
-        recent = sorted(range(len(self.docs)), key=lambda i: self.docs[i].date or dt.date.min)
         examples = []
-        for i in recent[-self.params.ranker_docs :]:
+        for i in self._most_recent(self.params.ranker_docs):
             doc = self.docs[i]
             pool, features = self.candidates(doc.entry.model_copy(update={"tags": []}), doc.key, leave_out=i)
             gold = set(doc.entry.tags)
