@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "draft",
         help="draft the Korean note, English and tags for one paper",
-        description="Draft a digest entry for one paper: the Korean note in the author's voice, its English "
+        description="Draft a digest entry for one paper: the Korean note in the author's voice, its English\n"
         "translation and hashtags. Prints the entry in the house format (or JSON); warnings go to stderr.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
