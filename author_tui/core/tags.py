@@ -85,6 +85,7 @@ class TagEngine:
         self._doc_tags = [np.array([column[t] for t in doc.entry.tags]) for doc in self.docs]
         self._phrases = [tag_phrase(tag) for tag in self.tags]
         self.linear = self._fit_linear()
+        self._spelling = spelling_shares(self.tags, self.near_duplicates(), self._trend_sums)
         self.ranker = Ranker.learn(self._training_examples(), len(self.tags), params.min_tag_positives)
 
     @classmethod
@@ -100,7 +101,8 @@ class TagEngine:
         if not self.tags:
             return TagSuggestion()
         pool, features = self.candidates(entry.model_copy(update={"tags": []}), exclude)
-        probabilities = self.ranker.probabilities(features, pool)
+        # A tag the author now spells another way is worth only its share of the recent uses.
+        probabilities = self.ranker.probabilities(features, pool) * self._spelling[pool]
         order = sorted(range(len(pool)), key=lambda i: (-probabilities[i], i))
         ranked = [ScoredTag(self.tags[pool[i]], round(float(probabilities[i]), 4)) for i in order]
         return TagSuggestion(ranked[: self.params.candidates], choose(ranked, self.params))
@@ -187,6 +189,28 @@ class TagEngine:
             labels = np.array([self.tags[j] in gold for j in pool], dtype=float)
             examples.append(Example(features, np.asarray(pool, dtype=np.int64), labels))
         return examples
+
+
+def spelling_shares(tags: Sequence[str], twins: Sequence[tuple[str, str]], uses: np.ndarray) -> np.ndarray:
+    """For each tag, its recent uses over those of its most used spelling (1.0: it is the one in use).
+
+    The author renamed tags over the years (`image_generation` became `image-generation` in 2024) and
+    writes the old spelling no more, yet old notes keep voting for it and take places in the top five."""
+    column = {tag: j for j, tag in enumerate(tags)}
+    group = list(range(len(tags)))  # union-find over the near-duplicate pairs
+
+    def root(j: int) -> int:
+        while group[j] != j:
+            j = group[j]
+        return j
+
+    for a, b in twins:
+        group[root(column[a])] = root(column[b])
+    roots = np.array([root(j) for j in range(len(tags))], dtype=np.int64)
+    best = np.zeros(len(tags))
+    np.maximum.at(best, roots, uses)
+    leader = best[roots]
+    return np.where(leader > 0, uses / np.where(leader > 0, leader, 1.0), 1.0)
 
 
 def _by_max(values: np.ndarray) -> np.ndarray:

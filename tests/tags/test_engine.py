@@ -11,7 +11,7 @@ from author_tui.core.model import ArchiveDoc, Entry
 from author_tui.core.retrieval import SimilarityIndex
 from author_tui.core.tag_ranker import DEFAULT_COEF, Example, Ranker, fit_logistic
 from author_tui.core.tag_vocab import near_duplicates, phrases_in, tag_phrase
-from author_tui.core.tags import ScoredTag, TagEngine, TagParams, choose
+from author_tui.core.tags import ScoredTag, TagEngine, TagParams, choose, spelling_shares
 from tests.tags.archive import archive
 
 
@@ -42,9 +42,14 @@ def test_suggest_ranks_the_topic_tag_first(engine: TagEngine, title: str, note: 
 
 def test_recent_tag_outranks_the_old_spelling_of_the_same_idea(engine: TagEngine) -> None:
     ranked = [c.tag for c in engine.suggest(Entry(title="Language model pretraining", note="언어 모델.")).candidates]
-    assert ranked.index("llm") < ranked.index("language_model")
+    assert ranked.index("llm") < _place(ranked, "language_model")
     detection = [c.tag for c in engine.suggest(Entry(title="Object detection heads")).candidates]
-    assert detection.index("object-detection") < detection.index("object_detection")
+    assert detection.index("object-detection") < _place(detection, "object_detection")
+
+
+def _place(ranked: list[str], tag: str) -> int:
+    """Where a tag is in a ranking; past the end when the engine left it out."""
+    return ranked.index(tag) if tag in ranked else len(ranked)
 
 
 def test_suggestions_ignore_the_entry_current_tags(engine: TagEngine) -> None:
@@ -211,3 +216,17 @@ def test_ranker_learns_an_offset_for_a_habitual_tag_only() -> None:
     assert ranker.tag_bias[2] == 0.0 and ranker.tag_bias[3] == 0.0
     probabilities = ranker.probabilities(np.array([[1.0, 0.1], [1.0, 0.1]]), [0, 1])
     assert probabilities[0] > probabilities[1] + 0.3  # same signals, the habit decides
+
+
+def test_spelling_shares_demote_the_spelling_no_longer_in_use() -> None:
+    tags = ["image-generation", "image_generation", "lm", "language_model", "rl"]
+    twins = [("image_generation", "image-generation"), ("lm", "language_model")]
+    shares = spelling_shares(tags, twins, np.array([4.0, 1.0, 0.0, 0.0, 2.0]))
+    # the spelling in use keeps its probability; the old one its share; a group nobody uses recently, alone
+    assert shares.tolist() == [1.0, 0.25, 1.0, 1.0, 1.0]
+
+
+def test_an_old_spelling_scores_below_its_share_of_the_recent_uses(engine: TagEngine) -> None:
+    suggestion = engine.suggest(Entry(title="Object detection heads", note="물체 검출."))
+    scores = {c.tag: c.score for c in suggestion.candidates}
+    assert scores.get("object_detection", 0.0) < 0.05 < scores["object-detection"]
