@@ -28,12 +28,12 @@ class Entry(BaseModel):
     model_config = ConfigDict(validate_assignment=True)
 
     title: str = Field(description="The paper's title, one line.")
-    authors: str = Field("", description="The authors line as written, without the surrounding ( ).")
-    abstract: str = Field("", description="The abstract, one line (line breaks folded to spaces).")
-    note: str = Field("", description="The author's Korean comment; may span several lines.")
-    english: str = Field("", description="The English translation of the note; empty when not yet written.")
+    authors: str = Field(default="", description="The authors line as written, without the surrounding ( ).")
+    abstract: str = Field(default="", description="The abstract, one line (line breaks folded to spaces).")
+    note: str = Field(default="", description="The author's Korean comment; may span several lines.")
+    english: str = Field(default="", description="The English translation of the note; empty when not yet written.")
     tags: list[str] = Field(default_factory=list, description="Hashtags without the '#'.")
-    link: str | None = Field(None, description="Where the paper lives (vault notes have it; digests do not).")
+    link: str | None = Field(default=None, description="Where the paper lives (vault notes have it; digests do not).")
 
     @field_validator("title", "authors", "abstract", mode="before")
     @classmethod
@@ -114,5 +114,5 @@ class ArchiveDoc(BaseModel):
     """One past note of the author's, as retrieval and the tag engine see it."""
 
     key: str = Field(description="Stable id: a vault note's path, or 'digest.txt#3' for a digest entry.")
-    date: dt.date | None = Field(None, description="The day it was written (vault: from the file name).")
+    date: dt.date | None = Field(default=None, description="The day it was written (vault: from the file name).")
     entry: Entry

@@ -132,5 +132,4 @@ def _strip_parens(text: str) -> str:
 
 
 def _make(**fields: str | None) -> Entry:
-    # model_validate rather than Entry(...): mypy does not see the positional Field defaults of Entry.
     return Entry.model_validate(fields)
