@@ -78,7 +78,8 @@ class Settings(BaseSettings):
 
     archive: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     """Vault folders and digest files with the author's past notes: style examples and tag vocabulary.
-    In the environment: paths separated by the platform's path separator (':' on Linux)."""
+    In the environment: paths separated by the platform's path separator (':' on Linux).
+    Left empty, the digests already written in drafts_dir serve as the archive."""
 
     drafts_dir: Path = Path("drafts")
     """Where the daily digests are written (drafts/YYYY-MM-DD.txt)."""

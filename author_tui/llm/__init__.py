@@ -61,7 +61,8 @@ def build_client(settings: Settings) -> OpenAIModelClient:
 def build_authoring(settings: Settings, docs: Sequence[ArchiveDoc] | None = None) -> Authoring:
     """The use cases over the configured model, with few-shot examples and tags from the archive.
 
-    `docs` defaults to the notes found in `settings.archive` (none configured: no examples, no vocabulary).
+    `docs` defaults to the notes found in `settings.archive`; with none configured, the digests already
+    written in the drafts dir (the author's own past days) are the archive.
     """
     from author_tui.core.authoring import Authoring
     from author_tui.llm.prompts import load_prompts
@@ -74,11 +75,13 @@ def build_authoring(settings: Settings, docs: Sequence[ArchiveDoc] | None = None
 
 
 def load_docs(settings: Settings) -> list[ArchiveDoc]:
-    if not settings.archive:
-        return []
     from author_tui.store.archive import load_archive
 
-    return list(load_archive(settings.archive))
+    if settings.archive:
+        return list(load_archive(settings.archive))
+    if settings.drafts_dir.is_dir():
+        return list(load_archive(sorted(settings.drafts_dir.glob("*.txt"))))
+    return []
 
 
 def _archive_helpers(docs: Sequence[ArchiveDoc]) -> tuple[SimilarNotes | None, TagEngineLike | None]:
