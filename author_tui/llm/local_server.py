@@ -69,6 +69,10 @@ def llama_command(model_path: Path, *, alias: str, n_ctx: int = 4096, threads: i
             sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--model_alias", alias,
             "--host", HOST, "--port", str(port), "--n_ctx", str(n_ctx),
             "--n_threads", str(threads), "--n_threads_batch", str(threads),
+            # The server's default keeps logits for every prompt position (n_ctx x 152k vocab floats):
+            # 2.5 GB at 4096 tokens, for log-probs nobody asks for. Off: 0.75 GB instead of 1.95 GB
+            # after a 1,000-token prompt (measured).
+            "--logits_all", "false",
         ]
 
     return command
