@@ -8,7 +8,8 @@ ends. The parent does not start it directly but through a small supervisor (this
 
 - holds the read end of a pipe whose write end only the parent has: when the parent exits, is killed
   (even with SIGKILL) or crashes, the kernel closes that end, the supervisor reads EOF and stops the server;
-- starts the server with PR_SET_PDEATHSIG (Linux), so killing the supervisor itself kills the server.
+- starts the server with PR_SET_PDEATHSIG (Linux), so killing the supervisor itself kills the server;
+- starts a crashed server again on the same port (llama.cpp segfaults on some requests).
 
 Why not PDEATHSIG straight from the parent: it fires when the *thread* that forked the child ends, and the
 TUI starts the server from a short-lived worker thread; `preexec_fn` is also unsafe in a threaded parent.
