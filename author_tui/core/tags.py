@@ -6,12 +6,15 @@ newest note in the archive (no wall clock). For each tag the engine computes, fr
 - knn: the similarity-weighted vote of the k most similar past notes (what the author wrote on them);
 - centroid: the cosine between the entry and the recency-weighted sum of the notes carrying the tag;
 - lexical: whether the tag's own words occur in the title or the text (`reasoning`, `scaling laws`);
-- prior: how much the tag is in use lately.
+- prior: how much the tag is in use lately;
+- linear: a one-vs-rest linear classifier over the notes' tf-idf vectors (tag_linear.py), which weighs every
+  word by how well it separates a tag's notes from the rest, where kNN only sees the closest few.
 A fixed blend of these picks the candidates; a small logistic regression (tag_ranker.py), learned at build
 time from the archive's own most recent notes (each left out of its own vote), turns each candidate's
 signals, plus an offset for the author's habitual tags, into a probability. The chosen tags are those
-above a probability threshold (at least one): a calibrated number per entry. The knobs were set on a
-validation split before the test split (bench/tags.py).
+above a probability threshold (at least one): a calibrated number per entry. A tag the author has since
+renamed (`image_generation` -> `image-generation`) keeps only its share of its spellings' recent uses.
+The knobs were set on a validation split before the test split (bench/tags.py).
 Suggestions never look at the entry's current tags.
 """
 
