@@ -3,9 +3,9 @@
 Why: the real `openai` client must be exercised at the wire (SSE streams, status codes, headers, broken
 connections) without a network or a model. Replies are queued (`enqueue`) or computed by a `responder`
 from the request; each can be delayed, streamed slowly, or be a fault: 429 with Retry-After, 500, a body
-that is not JSON, a stream cut midway, any error status. The server can also refuse `json_schema`
-response formats with HTTP 500, as llama.cpp 0.3.36 does. It counts requests in flight, the most ever in
-flight at once, and the total, and keeps every request body (`requests`).
+that is not JSON, a stream (or a plain reply) cut midway, any error status. The server can also refuse
+`json_schema` response formats with HTTP 500, as llama.cpp 0.3.36 does. It counts requests in flight, the most ever in
+flight at once, the total and the connections accepted, and keeps every request body (`requests`).
 
     with ScriptedServer() as server:                    # server.url == "http://127.0.0.1:PORT/v1"
         server.enqueue(Reply.rate_limited(retry_after=0), json_reply(note="짧은 노트군요."))
@@ -41,7 +41,7 @@ class Reply:
     raw_body: str | None = None  # sent as-is (e.g. malformed JSON), streamed or not
     latency: float = 0.0  # seconds before the first byte
     chunk_delay: float = 0.0  # seconds between streamed chunks
-    cut_after: int | None = None  # stream: drop the connection after this many content chunks
+    cut_after: int | None = None  # stream: drop the connection after this many content chunks; plain: halfway
     prompt_tokens: int | None = None  # None: estimated from the request
     completion_tokens: int | None = None
     cached_tokens: int = 0
@@ -105,6 +105,7 @@ class ScriptedServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self.total = 0
+        self.connections = 0  # TCP connections accepted: a client that reuses its connections opens few
         self._lock = threading.Lock()
         self._httpd = _QuietServer((HOST, 0), _handler_for(self))
         self._httpd.daemon_threads = True  # a reply sleeping past the client's timeout must not block stop()
@@ -146,6 +147,10 @@ class ScriptedServer:
             self.total += 1
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def _connected(self) -> None:
+        with self._lock:
+            self.connections += 1
 
     def _leave(self) -> None:
         with self._lock:
@@ -189,7 +194,14 @@ def _handler_for(server: ScriptedServer) -> type[BaseHTTPRequestHandler]:
 
 class _Handler(BaseHTTPRequestHandler):
     scripted: ScriptedServer
-    protocol_version = "HTTP/1.1"
+    protocol_version = "HTTP/1.1"  # keep-alive: a client reuses its connections, as with a real endpoint
+    # A reply is written as headers then body in separate sends; with Nagle's algorithm the body waits for
+    # the client's delayed ACK of the headers (~40 ms on Linux), which would swamp a scripted latency.
+    disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        super().setup()
+        self.scripted._connected()
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the counters instead
         pass
@@ -222,12 +234,24 @@ class _Handler(BaseHTTPRequestHandler):
         time.sleep(self.scripted.latency + reply.latency)
         if reply.status != 200:
             self._json(reply.status, _error(reply.error, reply.error_code), reply.headers)
-        elif reply.raw_body is not None and not body.get("stream"):
-            self._send(200, reply.raw_body.encode(), "application/json", reply.headers)
         elif body.get("stream"):
             self._stream(body, reply)
+        elif reply.cut_after is not None:
+            self._cut(json.dumps(_completion(body, reply), ensure_ascii=False).encode())
+        elif reply.raw_body is not None:
+            self._send(200, reply.raw_body.encode(), "application/json", reply.headers)
         else:
             self._json(200, _completion(body, reply), reply.headers)
+
+    def _cut(self, data: bytes) -> None:
+        """A plain reply whose connection drops halfway through the promised body."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data[: len(data) // 2])
+        self.wfile.flush()
+        self.close_connection = True
 
     def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         self._send(status, json.dumps(payload, ensure_ascii=False).encode(), "application/json", headers or {})

@@ -21,8 +21,19 @@ def test_a_plain_reply_comes_back_validated_with_usage(server, make_client):
     assert reply.value.note == "좋은 노트네요."
     assert (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.cached_tokens) == (120, 9, 100)
     assert reply.usage.requests == 1 and not reply.cached
-    assert server.requests[0]["stream"] is True
+    assert not server.requests[0].get("stream")  # nobody watches it arrive: one plain reply is cheaper
     assert server.requests[0]["response_format"]["type"] == "json_object"
+
+
+def test_a_watched_reply_streams_and_unwatched_ones_share_one_connection(server, make_client):
+    server.enqueue(*[GOOD] * 4)
+    client = make_client()
+    for _ in range(3):
+        assert client.generate(REQUEST, NoteDraft).value.note == "좋은 노트네요."
+    assert server.connections == 1  # kept alive between plain calls
+    seen: list[str] = []
+    assert client.generate(REQUEST, NoteDraft, on_delta=seen.append).value.note == "좋은 노트네요."
+    assert server.requests[3]["stream"] is True and seen[-1] == "좋은 노트네요."
 
 
 def test_429_is_retried_after_the_servers_retry_after(server, make_client, sleeps):
@@ -77,7 +88,21 @@ def test_a_stream_cut_midway_is_retried_and_the_preview_restarts(server, make_cl
 def test_a_stream_cut_every_time_is_a_broken_reply_error(server, make_client):
     server.enqueue(*[Reply.cut(GOOD, after=1)] * 3)
     with pytest.raises(ModelError, match="cannot reach|broken reply"):
+        make_client().generate(REQUEST, NoteDraft, on_delta=lambda text: None)
+    assert server.total == 3
+
+
+def test_a_plain_reply_cut_midway_is_retried(server, make_client):
+    server.enqueue(Reply.cut(json_reply(note="잘린 답입니다.")), GOOD)
+    assert make_client().generate(REQUEST, NoteDraft).value.note == "좋은 노트네요."
+    assert server.total == 2
+
+
+def test_a_plain_reply_cut_every_time_is_a_broken_reply_error(server, make_client):
+    server.enqueue(*[Reply.cut(GOOD)] * 3)
+    with pytest.raises(ModelError, match="cannot reach|broken reply"):
         make_client().generate(REQUEST, NoteDraft)
+    assert server.total == 3
 
 
 def test_a_schema_violation_gets_one_repair_that_quotes_the_error(server, make_client):

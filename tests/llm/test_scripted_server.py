@@ -97,6 +97,16 @@ def test_a_cut_stream_breaks_the_connection(server):
         list(stream)
 
 
+def test_a_cut_plain_reply_breaks_the_connection_and_kept_alive_ones_do_not(server):
+    server.enqueue("one", "two", Reply.cut("x" * 100))
+    openai_client = client(server)
+    for _ in range(2):
+        openai_client.chat.completions.create(model="m", messages=MESSAGES)
+    with pytest.raises(openai.APIConnectionError):
+        openai_client.chat.completions.create(model="m", messages=MESSAGES)
+    assert server.connections == 1
+
+
 def test_malformed_json_cannot_be_decoded(server):
     server.enqueue(Reply.malformed())
     with pytest.raises(ValueError):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from author_tui.core.authoring import NoteDraft, TagSuggestions, Translation
-from author_tui.llm.structured import OutputInvalid, Rung, ladder, strip_reasoning
+from author_tui.llm.structured import OutputInvalid, Rung, ladder, schema_of, strip_reasoning
 
 JSON, OBJECT, TAGGED = Rung("json_schema"), Rung("json_object"), Rung("tagged")
 
@@ -26,6 +26,14 @@ def test_response_formats_per_rung():
     loose = OBJECT.response_format(TagSuggestions)
     assert loose["type"] == "json_object" and loose["schema"]["required"] == ["tags"]
     assert TAGGED.response_format(TagSuggestions) is None
+
+
+def test_schemas_are_built_once_per_type_and_strict_mode_leaves_the_shared_one_alone():
+    assert schema_of(TagSuggestions) is schema_of(TagSuggestions)
+    assert schema_of(TagSuggestions) == TagSuggestions.model_json_schema()
+    JSON.response_format(TagSuggestions)
+    assert "additionalProperties" not in schema_of(TagSuggestions)
+    assert OBJECT.response_format(TagSuggestions)["schema"] == TagSuggestions.model_json_schema()
 
 
 def test_instructions_name_the_fields():
