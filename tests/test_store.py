@@ -55,6 +55,16 @@ def test_temp_files_left_by_a_killed_writer_are_cleaned_up(tmp_path: Path) -> No
     assert sorted(p.name for p in tmp_path.iterdir()) == [".day.txt.def.tmp", "day.txt"]
 
 
+def test_writes_into_one_folder_list_it_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Listing the folder per write made a batch run over a vault folder of N notes cost N².
+    listed: list[str] = []
+    real = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: listed.append(str(path)) or real(path))
+    for n in range(5):
+        write_atomic(tmp_path / f"{n}.md", b"x")
+    assert listed == [str(tmp_path)]
+
+
 def test_snapshot_notices_edit_creation_and_deletion(tmp_path: Path) -> None:
     target = tmp_path / "day.txt"
     missing = Snapshot.take(target)

@@ -7,10 +7,10 @@ old file or the new one, never a mix. The file's permission bits are kept.
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,12 +42,38 @@ STALE_AFTER = 60.0  # seconds: no write of a text file takes this long, so an ol
 def _remove_stale_temps(path: Path) -> None:
     """Temp files of this target left by a process killed mid-write (kill -9, power cut)."""
     now = time.time()
-    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+    prefix = f".{path.name}."
+    for name in _temp_names(path.parent):
+        if not name.startswith(prefix):
+            continue
         try:
+            leftover = path.parent / name
             if now - leftover.stat().st_mtime > STALE_AFTER:
                 leftover.unlink()
         except OSError:  # gone already, or not ours to remove: it never blocks a write
             pass
+
+
+_scans: dict[str, tuple[float, list[str]]] = {}
+_scans_lock = threading.Lock()
+
+
+def _temp_names(folder: Path) -> list[str]:
+    """The names in `folder` that look like temp files, listed at most once a STALE_AFTER per folder:
+    listing the folder on every write made a batch run over a vault folder of N notes cost N² (3,468)."""
+    now, key = time.monotonic(), str(folder)
+    with _scans_lock:
+        scanned = _scans.get(key)
+    if scanned is not None and now - scanned[0] < STALE_AFTER:
+        return scanned[1]
+    try:
+        with os.scandir(folder) as entries:
+            names = [e.name for e in entries if e.name.startswith(".") and e.name.endswith(".tmp")]
+    except OSError:
+        names = []
+    with _scans_lock:
+        _scans[key] = (now, names)
+    return names
 
 
 def _read_umask() -> int:
