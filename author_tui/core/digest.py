@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 
 from author_tui.core.model import Day, Digest, Entry
-from author_tui.core.text import has_hangul
+from author_tui.core.text import decode_utf8, has_hangul
 from author_tui.errors import EntryError, FormatError
 
 BOM = "\ufeff"
@@ -50,12 +50,7 @@ def _show(line: str) -> str:
 
 def decode(data: bytes, path: str) -> tuple[str, bool]:
     """UTF-8 text without its BOM, and whether there was one."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise FormatError(path, line, "UTF-8 text", f"byte 0x{data[error.start]:02x}",
-                          "save the file as UTF-8") from None
+    text = decode_utf8(data, path)
     return (text[1:], True) if text.startswith(BOM) else (text, False)
 
 

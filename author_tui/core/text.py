@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from author_tui.errors import FormatError
+
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 # Han ideographs and kana: a Korean note that contains them has most likely leaked Chinese or Japanese.
 CJK_LEAK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
@@ -28,3 +30,13 @@ def fold_lines(text: str) -> str:
 
 def normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode_utf8(data: bytes, path: str, what: str = "file") -> str:
+    """The bytes as text, or a FormatError naming the line of the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise FormatError(path, line, "UTF-8 text", f"byte 0x{data[error.start]:02x}",
+                          f"save the {what} as UTF-8") from None

@@ -27,9 +27,8 @@ from typing import Literal, NamedTuple
 from author_tui.core import vault_roles
 from author_tui.core.latex import plain_text
 from author_tui.core.model import Entry
-from author_tui.core.text import has_hangul
+from author_tui.core.text import decode_utf8, has_hangul
 from author_tui.core.vault_roles import CLOSE_MARKER, Role, title_of
-from author_tui.errors import FormatError
 
 BOM = "\ufeff"
 LEADING_URL = re.compile(r"\s*<?(https?://[^\s>]+)>?\s+(?=\S)")
@@ -105,13 +104,7 @@ class Note:
 
 def parse(data: bytes, name: str = "<note>") -> Note:
     """Read a note's bytes. Only bytes that are not UTF-8 are an error: any text is a (maybe odd) note."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise FormatError(name, line, "UTF-8 text", f"byte 0x{data[error.start]:02x}",
-                          "save the note as UTF-8") from None
-    return parse_text(text, name)
+    return parse_text(decode_utf8(data, name, "note"), name)
 
 
 def parse_text(text: str, name: str = "<note>") -> Note:
