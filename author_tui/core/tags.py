@@ -82,6 +82,7 @@ class TagEngine:
         self._centroid_norms = _centroid_norms(self.index, self._members, self._recency)
         self._trend = _recency_weights(self.docs, params.trend_half_life_days)
         self._prior_sums = self._members.per_tag(self._recency)
+        self._days = np.array([(doc.date or dt.date.min).toordinal() for doc in self.docs])
         self._trend_sums = self._members.per_tag(self._trend)
         self._together = self._members.together(self._recency)
         column = {tag: j for j, tag in enumerate(self.tags)}
@@ -137,9 +138,8 @@ class TagEngine:
         return row / row[first] if row[first] > 1e-12 else np.zeros_like(row)
 
     def _counts(self, sums: np.ndarray, weights: np.ndarray, leave_out: int | None) -> np.ndarray:
-        if leave_out is not None:
-            sums = sums.copy()
-            sums[self._doc_tags[leave_out]] -= weights[leave_out]
+        if leave_out is not None:  # as the author's habits stood the day before that note
+            sums = self._members.per_tag(weights * (self._days < self._days[leave_out]))
         return _by_max(np.clip(sums, 0.0, None))
 
     def signals(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import numpy as np
@@ -230,3 +231,10 @@ def test_an_old_spelling_scores_below_its_share_of_the_recent_uses(engine: TagEn
     suggestion = engine.suggest(Entry(title="Object detection heads", note="물체 검출."))
     scores = {c.tag: c.score for c in suggestion.candidates}
     assert scores.get("object_detection", 0.0) < 0.05 < scores["object-detection"]
+
+
+def test_a_training_note_sees_the_tag_counts_as_they_stood_before_it(engine: TagEngine) -> None:
+    first = min(range(len(engine.docs)), key=lambda i: engine.docs[i].date or dt.date.min)
+    entry = engine.docs[first].entry
+    assert engine.signals(entry, leave_out=first)["prior"].max() == 0.0  # nothing was written before it
+    assert engine.signals(entry)["prior"].max() == 1.0
