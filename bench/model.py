@@ -107,6 +107,9 @@ def measure(name: str, recorder: Recorder, call: Callable[[], Any]) -> dict[str,
         return None
     wall = time.perf_counter() - started
     streams = [t for t in recorder.timings if t.first_token is not None and t.ended is not None]
+    if not streams:
+        print(f"  {name}: no streamed reply was seen (has the client stopped streaming?)")
+        return None
     first = streams[0]
     generating = sum(t.ended - t.first_token for t in streams if t.ended and t.first_token)
     usage = result.usage
@@ -184,18 +187,23 @@ def run_tasks(authoring: Any, url: str, papers: int) -> None:
     baseline = _baseline(client, recorder)
     rows = []
     for paper in PAPERS[:papers]:
-        draft = measure("draft", recorder, partial(authoring.draft_note, paper))
+        # on_delta: stream, as the TUI does (without it the client makes one plain call: no TTFT to see)
+        draft = measure("draft", recorder, partial(authoring.draft_note, paper, on_delta=_ignore))
         if draft is None:
             continue
         entry = paper.model_copy(update={"note": draft["value"].note})
-        translated = measure("translate", recorder, partial(authoring.translate, entry))
-        tags = measure("tags", recorder, partial(authoring.suggest_tags, entry))
+        translated = measure("translate", recorder, partial(authoring.translate, entry, on_delta=_ignore))
+        tags = measure("tags", recorder, partial(authoring.suggest_tags, entry, on_delta=_ignore))
         done = [row for row in (draft, translated, tags) if row is not None]
         rows += done
         _show_outputs(done, authoring)
     _print_table(rows, baseline)
     print(f"server RSS after the tasks: {server_rss_mb(url):.0f} MB; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+
+def _ignore(text: str) -> None:
+    pass
 
 
 def _baseline(client: Any, recorder: Recorder) -> float:
