@@ -4,7 +4,7 @@ A fixed blend of kNN votes, centroid similarity, lexical match and recency prior
 a pool of candidates, but how much each signal counts (and how sure a score of 0.4 is) depends on the
 archive. So the engine learns it from the archive itself: each of the most recent notes is suggested for
 with itself left out, its pool's signals become rows, its real tags the labels, and an L2-regularised
-logistic regression (Newton steps; fifteen features, a few thousand rows: milliseconds) is fitted. The output
+logistic regression (Newton steps; sixteen features, a few thousand rows: milliseconds) is fitted. The output
 is a probability, which is what makes a fixed choice threshold mean the same thing on any archive.
 """
 
@@ -18,12 +18,11 @@ import numpy as np
 FEATURES = (
     "bias", "knn", "knn_share_of_top", "centroid", "centroid_share_of_top",
     "in_title", "in_text", "prior", "log_rank", "is_first", "voters", "recent", "with_first",
-    "linear", "linear_share_of_top",
+    "linear", "linear_share_of_top", "rising",
 )  # fmt: skip
 # Used when the archive is too small to learn from (tests, a new author); fitted on the author's archive
-# before the validation cut (bench/tags.py --ranker-coef) and rounded, before the linear signal existed; its
-# two weights are 0 here: an archive too small for the ranker to learn from is too small for it too.
-DEFAULT_COEF = np.array([-2.5, 3.6, 1.6, -0.8, 0.0, 1.6, 1.1, -0.2, -0.8, -0.6, 3.4, -1.3, 1.8, 0.0, 0.0])
+# before the validation cut (bench/tags.py --split val --ranker-coef) and rounded.
+DEFAULT_COEF = np.array([-2.0, 2.4, 1.2, -2.0, -1.4, 1.5, 1.1, -1.4, -0.8, -1.2, 2.2, -0.5, 0.2, 2.6, 1.8, 0.5])
 MIN_POSITIVES = 30
 L2 = 1.0
 NEWTON_STEPS = 25
@@ -51,6 +50,8 @@ def candidate_features(signals: dict[str, np.ndarray], pool: Sequence[int]) -> n
         signals["with_first"][idx] * (rank > 0),
         signals["linear"][idx],
         signals["linear"][idx] / max(float(signals["linear"].max()), 1e-12),
+        # rising: tagged lately more than over the longer past (`reasoning` in late 2024, `rl` in 2025)
+        np.log((signals["recent"][idx] + 0.01) / (signals["prior"][idx] + 0.01)),
     ]).astype(np.float64)  # fmt: skip
 
 

@@ -41,7 +41,7 @@ class TagParams:
     k: int = 40  # neighbours that vote
     sim_power: float = 2.0  # sharpen votes: a close neighbour counts much more than a loose one
     half_life_days: float = 540.0  # recency weighting of past notes
-    trend_half_life_days: float = 90.0  # what the author tags lately (a ranker feature)
+    trend_half_life_days: float = 45.0  # what the author tags lately (a ranker feature)
     lexical_weight: float = 0.4  # in the candidate blend: the tag's words appear in the text
     prior_weight: float = 0.05  # in the candidate blend: tags in use lately
     pool: int = 30  # candidates the ranker rescores
