@@ -94,7 +94,7 @@ def _translate(loaded: Loaded, settings: Settings, args: argparse.Namespace) -> 
     if not loaded.plans:
         return [], ""
     cancel = CancelToken()
-    authoring = build_authoring(settings)
+    authoring = build_authoring(settings, tags=False)  # translating needs examples, never tags
     run = Run(loaded.plans, translator(authoring, cancel), settings.concurrency, args.english_style).start()
     stopped, failed_in_a_row = "", 0
     with _progress(run.total, args.quiet) as progress:
