@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from author_tui.core.model import ArchiveDoc, Entry
-from author_tui.core.retrieval import SimilarityIndex
+from author_tui.core.retrieval import SimilarityIndex, hangul_stem
 from author_tui.core.tag_ranker import DEFAULT_COEF, Example, Ranker, fit_logistic
 from author_tui.core.tag_vocab import near_duplicates, phrases_in, tag_phrase
 from author_tui.core.tags import ScoredTag, TagEngine, TagParams, choose, spelling_shares
@@ -238,3 +238,18 @@ def test_a_training_note_sees_the_tag_counts_as_they_stood_before_it(engine: Tag
     entry = engine.docs[first].entry
     assert engine.signals(entry, leave_out=first)["prior"].max() == 0.0  # nothing was written before it
     assert engine.signals(entry)["prior"].max() == 1.0
+
+
+@pytest.mark.parametrize(
+    ("word", "stem"),
+    [("이미지를", "이미지"), ("모델이", "모델"), ("데이터에서는", "데이터"), ("학습", "학습"), ("가는", "가는")]
+    + [("것이", "것이")],  # a one-syllable stem says too little: kept whole
+)
+def test_hangul_stem_drops_a_trailing_particle(word: str, stem: str) -> None:
+    assert hangul_stem(word) == stem
+
+
+def test_a_korean_word_matches_across_particles(docs: list[ArchiveDoc]) -> None:
+    index = SimilarityIndex.build(docs)
+    hits = index.similar(Entry(title="", note="확산을"), k=3)  # only the stem is shared with the archive
+    assert hits and all("diffusion" in doc.entry.tags for doc, _ in hits)
