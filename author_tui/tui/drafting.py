@@ -20,6 +20,7 @@ from author_tui.tui.messages import (
     FieldStreamed,
     GenerationCancelled,
     GenerationFinished,
+    StepStarted,
     TagsSuggested,
 )
 
@@ -35,6 +36,7 @@ def run_steps(authoring: Any, steps: Sequence[str], entry: Entry, post: Post, ca
     step = steps[0] if steps else ""
     try:
         for step in steps:
+            post(StepStarted(step))
             _STEP[step](authoring, entry, post, cancel)
     except Cancelled:
         post(GenerationCancelled(step))

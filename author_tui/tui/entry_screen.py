@@ -33,6 +33,7 @@ from author_tui.tui.messages import (
     GenerationCancelled,
     GenerationFinished,
     SaveFailed,
+    StepStarted,
     TagsSuggested,
 )
 from author_tui.tui.modals import ConfirmScreen, ConflictScreen
@@ -185,6 +186,10 @@ class EntryScreen(Screen[None]):
     def _run_generation(self, authoring: Any, steps: tuple[str, ...], entry: Entry, cancel: Any) -> None:
         drafting.run_steps(authoring, steps, entry, self.post_message, cancel)
 
+    def on_step_started(self, message: StepStarted) -> None:
+        for box in self.boxes.values():
+            box.wait(box.field == message.field)
+
     def on_field_streamed(self, message: FieldStreamed) -> None:
         box = self.boxes[message.field]
         if "-streaming" not in box.classes:
@@ -203,6 +208,7 @@ class EntryScreen(Screen[None]):
     def on_draft_received(self, message: DraftReceived) -> None:
         self._streamed.pop(message.field, None)
         box = self.boxes[message.field]
+        box.wait(False)
         if "-streaming" in box.classes:
             box.end_stream(message.text)
         else:
@@ -211,6 +217,7 @@ class EntryScreen(Screen[None]):
         self.app.refresh_usage()  # type: ignore[attr-defined]
 
     def on_tags_suggested(self, message: TagsSuggested) -> None:
+        self.boxes["tags"].wait(False)
         self.boxes["tags"].set_text(" ".join(f"#{t}" for t in message.tags))
         self.boxes["tags"].show_warnings(message.warnings)
         self.query_one(TagChips).show(message.tags, message.new_tags, message.tags)
@@ -236,6 +243,7 @@ class EntryScreen(Screen[None]):
     def _end_streams(self) -> None:
         self._streamed.clear()
         for box in self.boxes.values():
+            box.wait(False)
             if "-streaming" in box.classes:
                 box.end_stream(None)
 

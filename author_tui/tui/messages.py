@@ -31,6 +31,14 @@ class ModelUnavailable(Message):
         self.error = error
 
 
+class StepStarted(Message):
+    """The model was asked for a field ('note', 'english', 'tags'); nothing has arrived yet."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__()
+        self.field = field
+
+
 class FieldStreamed(Message):
     """More text of a field arrived while the model is still writing it (the text so far)."""
 

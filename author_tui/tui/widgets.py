@@ -54,9 +54,15 @@ class FieldBox(Vertical):
         self.query_one(".warnings", Static).update("\n".join(f"⚠ {w}" for w in warnings))
         self.set_class(bool(warnings), "-has-warnings")
 
+    def wait(self, waiting: bool) -> None:
+        """Show that the model has been asked for this field (a local model may take a while to start)."""
+        self.area.border_subtitle = "waiting for the model… (Esc cancels)" if waiting else ""
+        self.set_class(waiting, "-waiting")
+
     # Streaming: the field is read-only while the model writes it; the final text lands as one undoable
     # edit over what was there before, and a cancel puts that back.
     def start_stream(self) -> None:
+        self.wait(False)
         self._before_stream = self.area.text
         self.area.read_only = True
         self.add_class("-streaming")

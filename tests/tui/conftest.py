@@ -55,12 +55,14 @@ class Answers:
     def __init__(self) -> None:
         self.values: dict[str, Any] = {"note": NOTE, "english": ENGLISH, "tags": TAGS, "new_tags": NEW_TAGS}
         self.chunk_delay = 0.0
+        self.latency = 0.0  # before the first byte of each reply
         self.faults: list[Reply] = []
 
     def __call__(self, body: dict[str, Any]) -> Reply:
         if self.faults:
             return self.faults.pop(0)
-        return Reply(content=structured_content(body, self.values), chunk_delay=self.chunk_delay)
+        return Reply(content=structured_content(body, self.values), chunk_delay=self.chunk_delay,
+                     latency=self.latency)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -80,7 +81,8 @@ class Tmux:
 
 @pytest.fixture
 def tmux() -> Iterator[Tmux]:
-    session = Tmux(f"author-tui-e2e-{os.getpid()}")
+    # A socket per test: a server still shutting down from the previous test must not be reused.
+    session = Tmux(f"author-tui-e2e-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     yield session
     session.kill()
 

@@ -100,6 +100,22 @@ async def test_cancel_a_stream_keeps_the_old_text_and_the_ui_usable(make_app: Ma
         assert any("Cancelled" in n for n in seen.notes())
 
 
+async def test_a_field_says_it_waits_for_the_model_until_text_arrives(make_app: MakeApp, answers: Any) -> None:
+    answers.latency = 1.0
+    app = make_app(model=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot)
+        await paste_paper(pilot)
+        screen = editor(app)
+        await pilot.press("ctrl+n")
+        note = screen.boxes["note"]
+        await until(pilot, lambda: note.has_class("-waiting"))
+        assert "waiting for the model" in str(note.area.border_subtitle)
+        assert not screen.boxes["english"].has_class("-waiting")
+        await until(pilot, lambda: note.text)
+        assert not note.has_class("-waiting") and not note.area.border_subtitle
+
+
 async def test_undo_in_a_field(make_app: MakeApp) -> None:
     async with make_app().run_test(size=SIZE) as pilot:
         await paste_paper(pilot)
