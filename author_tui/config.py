@@ -99,6 +99,10 @@ class Settings(BaseSettings):
     prompts_dir: Path | None = None
     """Folder with the prompt templates. None: the prompts/ folder shipped with author-tui."""
 
+    tag_rerank: bool | None = None
+    """Let the model pick tags among the tag engine's candidates. Unset: yes for a configured endpoint and
+    the 1.5B embedded model, no for the 0.5B one (it picks worse than the engine alone, and slowly)."""
+
     local_model: str | None = None
     """Packaged embedded model size: "0.5b" (default) or "1.5b"; unused when local_model_path is set."""
 

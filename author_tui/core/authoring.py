@@ -44,6 +44,7 @@ from author_tui.core.prompting import ExampleBudget, Message, PromptTemplate, cl
 from author_tui.errors import EntryError, ModelError
 
 T = TypeVar("T", bound=BaseModel)
+ALTERNATIVES = 8  # tags offered beside the chosen ones
 NOTE_PATTERN = r'^[^\n"\\가-힣぀-ヿ一-鿿]{0,40}[가-힣][^\n"\\぀-ヿ一-鿿]*$'
 OnDelta = Callable[[str], None]
 
@@ -77,7 +78,9 @@ class Translation(BaseModel):
         return value.strip()
 
 
-class TagSuggestions(BaseModel):
+class TagPick(BaseModel):
+    """What the model is asked for when it picks tags (its output schema)."""
+
     tags: list[str] = Field(description="Hashtags without '#', most relevant first, usually 1-3.")
     new_tags: list[str] = Field(default_factory=list, description="Those of `tags` not in the vocabulary.")
 
@@ -87,6 +90,12 @@ class TagSuggestions(BaseModel):
         """House shape: no '#', lower case, words joined by '-' ("Load Balancing" -> "load-balancing")."""
         cleaned = ("-".join(t.strip().lstrip("#").lower().split()) for t in value)
         return list(dict.fromkeys(t for t in cleaned if t))
+
+
+class TagSuggestions(TagPick):
+    """The chosen tags, plus the archive's other likely ones (offered to toggle on, never chosen for you)."""
+
+    alternatives: list[str] = Field(default_factory=list, description="Other likely tags, best first.")
 
 
 class Cancelled(ModelError):
@@ -218,6 +227,9 @@ class Authoring:
     prompts: Mapping[str, PromptTemplate]
     similar: SimilarNotes | None = None
     tags: TagEngineLike | None = None
+    # Whether a model picks among the tag engine's candidates. A small local model picks worse than the
+    # engine alone (and takes a minute on a CPU), so the wiring turns this off for the 0.5B model.
+    rerank_tags: bool = True
     bounds: Bounds = DEFAULT_BOUNDS
     totals: Usage = Usage()
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -273,17 +285,25 @@ class Authoring:
         cancel: CancelToken | None = None,
     ) -> Result[TagSuggestions]:
         vocabulary: Counter[str] = self.tags.vocabulary if self.tags else Counter()
-        template = self.prompts["tags"]
-        values = {
-            "title": entry.title,
-            "abstract": clip(entry.abstract, 600) or "(no abstract)",
-            "note": entry.note or "(no note yet)",
-            "vocabulary": _vocabulary(vocabulary, int(template.param("vocabulary_size", 120))),
-            "candidates": self._candidates(entry, exclude),
-        }
-        reply = self._call("tags", values, TagSuggestions, None, on_delta, cancel)
-        value = reply.value
-        return self._result(reply, check_tags(value.tags, value.new_tags, vocabulary, self.bounds))
+        suggestion = self.tags.suggest(entry, exclude=exclude) if self.tags else None
+        ranked = [c.tag for c in getattr(suggestion, "candidates", [])]
+        if suggestion is not None and not self.rerank_tags:
+            value, usage, cached = TagSuggestions(tags=list(suggestion.chosen)), Usage(), False
+        else:
+            template = self.prompts["tags"]
+            values = {
+                "title": entry.title,
+                "abstract": clip(entry.abstract, 600) or "(no abstract)",
+                "note": entry.note or "(no note yet)",
+                "vocabulary": _vocabulary(vocabulary, int(template.param("vocabulary_size", 120))),
+                "candidates": _candidates(suggestion),
+            }
+            reply = self._call("tags", values, TagPick, None, on_delta, cancel)
+            value = TagSuggestions(**reply.value.model_dump())
+            usage, cached = reply.usage, reply.cached
+        value.alternatives = [tag for tag in ranked[:ALTERNATIVES] if tag not in value.tags]
+        warnings = check_tags(value.tags, value.new_tags, vocabulary, self.bounds)
+        return Result(value, warnings, usage, cached)
 
     # --- internals ----------------------------------------------------------------------------------
 
@@ -342,12 +362,11 @@ class Authoring:
                 break
         return tuple(reversed(shots))
 
-    def _candidates(self, entry: Entry, exclude: Any) -> str:
-        if self.tags is None:
-            return "(none)"
-        suggestion = self.tags.suggest(entry, exclude=exclude)
-        lines = [f"#{c.tag} {c.score:.2f}" for c in getattr(suggestion, "candidates", [])]
-        return "\n".join(lines) or "(none)"
+
+
+def _candidates(suggestion: Any) -> str:
+    lines = [f"#{c.tag} {c.score:.2f}" for c in getattr(suggestion, "candidates", [])]
+    return "\n".join(lines) or "(none)"
 
 
 def _seen(shots: Sequence[Shot], field: str, template: PromptTemplate) -> list[str]:

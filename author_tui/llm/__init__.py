@@ -74,7 +74,14 @@ def build_authoring(
     if docs is None:
         docs = load_docs(settings)
     similar, engine = _archive_helpers(docs, tags)
-    return Authoring(build_client(settings), prompts, similar=similar, tags=engine)
+    return Authoring(build_client(settings), prompts, similar=similar, tags=engine, rerank_tags=rerank_tags(settings))
+
+
+def rerank_tags(settings: Settings) -> bool:
+    """Whether the model picks among the engine's tag candidates (see Settings.tag_rerank)."""
+    if settings.tag_rerank is not None:
+        return settings.tag_rerank
+    return bool(settings.base_url or settings.local_model_path) or (settings.local_model or "0.5b") != "0.5b"
 
 
 def load_docs(settings: Settings) -> list[ArchiveDoc]:

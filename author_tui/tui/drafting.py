@@ -66,7 +66,8 @@ def _english(authoring: Any, entry: Entry, post: Post, cancel: Any) -> None:
 
 def _tags(authoring: Any, entry: Entry, post: Post, cancel: Any) -> None:
     result = authoring.suggest_tags(entry, cancel=cancel)
-    post(TagsSuggested(list(result.value.tags), list(result.value.new_tags), _texts(result.warnings)))
+    value = result.value
+    post(TagsSuggested(list(value.tags), list(value.new_tags), _texts(result.warnings), list(value.alternatives)))
 
 
 def _texts(warnings: Sequence[Any]) -> list[str]:

@@ -220,7 +220,7 @@ class EntryScreen(Screen[None]):
         self.boxes["tags"].wait(False)
         self.boxes["tags"].set_text(" ".join(f"#{t}" for t in message.tags))
         self.boxes["tags"].show_warnings(message.warnings)
-        self.query_one(TagChips).show(message.tags, message.new_tags, message.tags)
+        self.query_one(TagChips).show(message.tags + message.alternatives, message.new_tags, message.tags)
         self.app.refresh_usage()  # type: ignore[attr-defined]
 
     def on_draft_failed(self, message: DraftFailed) -> None:

@@ -56,11 +56,14 @@ class DraftReceived(Message):
 
 
 class TagsSuggested(Message):
-    """Tag suggestions: all suggested tags, the ones new to the vocabulary, and warnings."""
+    """Tag suggestions: the chosen tags, the ones new to the vocabulary, warnings, and other likely tags
+    from the archive (offered as chips that start switched off)."""
 
-    def __init__(self, tags: list[str], new_tags: list[str], warnings: list[str]) -> None:
+    def __init__(self, tags: list[str], new_tags: list[str], warnings: list[str],
+                 alternatives: list[str] | None = None) -> None:
         super().__init__()
         self.tags, self.new_tags, self.warnings = tags, new_tags, warnings
+        self.alternatives = alternatives or []
 
 
 class DraftFailed(Message):

@@ -206,3 +206,22 @@ def test_a_draft_that_repeats_an_example_is_flagged(prompts):
     copied = "RoPE 스케일링으로 Long Context를 늘리는 방법이군요."
     result = authoring(QueueClient(NoteDraft(note=copied)), prompts).draft_note(PAPER)
     assert [w.message for w in result.warnings] == [f"repeats the prompt or a past note: {copied}"]
+
+
+def test_without_rerank_the_engine_chooses_and_no_model_is_asked(prompts):
+    client = QueueClient()
+    engine = TagEngine.build(DOCS)
+    result = authoring(client, prompts, rerank_tags=False).suggest_tags(PAPER)
+    expected = engine.suggest(PAPER)
+    assert client.requests == [] and result.usage == Usage()
+    assert result.value.tags == expected.chosen and result.value.tags
+    assert result.value.alternatives == [c.tag for c in expected.candidates if c.tag not in expected.chosen][:8]
+
+
+def test_with_rerank_the_other_candidates_are_offered_as_alternatives(prompts):
+    client = QueueClient(TagSuggestions(tags=["long-context"]))
+    result = authoring(client, prompts).suggest_tags(PAPER)
+    assert result.value.tags == ["long-context"]
+    assert "long-context" not in result.value.alternatives
+    assert set(result.value.alternatives) <= {c.tag for c in TagEngine.build(DOCS).suggest(PAPER).candidates}
+    assert result.value.alternatives

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from author_tui.core.authoring import NoteDraft, TagSuggestions, Translation
+from author_tui.core.authoring import NoteDraft, TagPick, Translation
 from author_tui.llm.structured import OutputInvalid, Rung, ladder, schema_of, strip_reasoning
 
 JSON, OBJECT, TAGGED = Rung("json_schema"), Rung("json_object"), Rung("tagged")
@@ -19,21 +19,21 @@ def test_the_ladder_starts_at_the_remembered_rung():
 
 
 def test_response_formats_per_rung():
-    strict = JSON.response_format(TagSuggestions)
+    strict = JSON.response_format(TagPick)
     assert strict["type"] == "json_schema" and strict["json_schema"]["strict"] is True
     assert strict["json_schema"]["schema"]["required"] == ["tags", "new_tags"]  # strict mode: all required
     assert strict["json_schema"]["schema"]["additionalProperties"] is False
-    loose = OBJECT.response_format(TagSuggestions)
+    loose = OBJECT.response_format(TagPick)
     assert loose["type"] == "json_object" and loose["schema"]["required"] == ["tags"]
-    assert TAGGED.response_format(TagSuggestions) is None
+    assert TAGGED.response_format(TagPick) is None
 
 
 def test_schemas_are_built_once_per_type_and_strict_mode_leaves_the_shared_one_alone():
-    assert schema_of(TagSuggestions) is schema_of(TagSuggestions)
-    assert schema_of(TagSuggestions) == TagSuggestions.model_json_schema()
-    JSON.response_format(TagSuggestions)
-    assert "additionalProperties" not in schema_of(TagSuggestions)
-    assert OBJECT.response_format(TagSuggestions)["schema"] == TagSuggestions.model_json_schema()
+    assert schema_of(TagPick) is schema_of(TagPick)
+    assert schema_of(TagPick) == TagPick.model_json_schema()
+    JSON.response_format(TagPick)
+    assert "additionalProperties" not in schema_of(TagPick)
+    assert OBJECT.response_format(TagPick)["schema"] == TagPick.model_json_schema()
 
 
 def test_instructions_name_the_fields():
@@ -59,7 +59,7 @@ def test_parse(rung, text, note):
 
 
 def test_tagged_lists_split_on_spaces_and_commas():
-    parsed = TAGGED.parse("<tags>#rl, #reasoning long-context</tags><new_tags></new_tags>", TagSuggestions)
+    parsed = TAGGED.parse("<tags>#rl, #reasoning long-context</tags><new_tags></new_tags>", TagPick)
     assert parsed.tags == ["rl", "reasoning", "long-context"] and parsed.new_tags == []
 
 
@@ -96,7 +96,7 @@ def test_tagged_preview_hides_a_half_arrived_closing_tag():
 
 def test_tags_are_put_in_house_shape():
     parsed = OBJECT.parse(
-        '{"tags": ["#Load Balancing", "moe", "MoE"], "new_tags": ["Load  balancing"]}', TagSuggestions
+        '{"tags": ["#Load Balancing", "moe", "MoE"], "new_tags": ["Load  balancing"]}', TagPick
     )
     assert parsed.tags == ["load-balancing", "moe"] and parsed.new_tags == ["load-balancing"]
 
@@ -120,7 +120,7 @@ def test_the_note_schema_accepts_the_authors_shapes():
 
 
 def test_no_schema_carries_a_length_limit_that_llama_cpp_would_unroll():
-    for output in (NoteDraft, Translation, TagSuggestions):
+    for output in (NoteDraft, Translation, TagPick):
         assert "maxLength" not in json.dumps(output.model_json_schema())
 
 
