@@ -2,8 +2,9 @@
 
 Why it exists: `core.authoring` asks for "this structure, from these messages"; this module turns that into
 HTTP with everything a real endpoint needs: the reply cache, the structured-output ladder (with one repair
-retry that quotes the validation error), streaming with a cancel token checked between chunks, retries
-with backoff on transient failures, a bound on requests in flight, and token usage per call.
+retry that quotes the validation error), streaming with a cancel token checked between chunks when someone
+watches the reply arrive (`on_delta`, the TUI) and one plain request otherwise (batch runs: less CPU, kept-alive
+connections), retries with backoff on transient failures, a bound on requests in flight, and token usage.
 """
 
 from __future__ import annotations

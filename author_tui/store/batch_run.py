@@ -8,7 +8,8 @@ leaves every file either as it was or complete; the rerun finds the done entries
 the others' replies in the model cache.
 
 Workers are daemon threads: the model client is synchronous, and a Ctrl-C must not wait for requests in
-flight (their cancel token stops streams between chunks; anything else is abandoned, nothing half-written).
+flight (batch requests are plain, not streamed, so they are abandoned, never half-written; the cancel
+token stops retries and backoff waits).
 """
 
 from __future__ import annotations
