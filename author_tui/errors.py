@@ -41,3 +41,11 @@ class ModelError(AuthorTuiError):
 
 class ConflictError(AuthorTuiError):
     """A file changed on disk since it was loaded, or another instance holds its lock."""
+
+
+class DiskChanged(ConflictError):
+    """The file on disk is no longer what was read: someone else wrote it in between. Nothing was written."""
+
+
+class StoreError(AuthorTuiError):
+    """The file system refused a read or write (permissions, full disk, a missing folder...)."""
