@@ -50,6 +50,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv) or ["edit"]
+    if argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
+        argv.insert(0, "edit")  # `author-tui --date 2025-06-17` is the bare command with edit's options
     parser = build_parser(only=argv[0] if argv[0] in command_names() else None)
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
@@ -60,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     except AuthorTuiError as error:
         print(f"author-tui: error: {error}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:  # the last resort: a file-system refusal no command turned into its own error
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"author-tui: error: {where}{error.strerror or error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("author-tui: interrupted", file=sys.stderr)
         return 130

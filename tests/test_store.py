@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from author_tui.errors import ConflictError
-from author_tui.store.files import Snapshot, write_atomic
+from author_tui.errors import ConflictError, DiskChanged, StoreError
+from author_tui.store.files import Snapshot, replace_if_unchanged, write_atomic
 from author_tui.store.locks import file_lock
 
 
@@ -39,7 +39,7 @@ def test_write_atomic_failure_leaves_the_old_file(tmp_path: Path, monkeypatch: p
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(StoreError, match=r"day.txt: could not be written \(disk full\)"):
         write_atomic(target, b"new")
     assert target.read_bytes() == b"precious"
     assert [p.name for p in tmp_path.iterdir()] == ["day.txt"]
@@ -106,3 +106,22 @@ def test_lock_is_exclusive_across_processes_and_released_on_exit(tmp_path: Path)
     holder.wait()
     with file_lock(target, timeout=2):
         pass
+
+
+def test_replace_if_unchanged_writes_only_over_what_was_read(tmp_path: Path) -> None:
+    target = tmp_path / "day.txt"
+    replace_if_unchanged(target, None, b"first")  # None: the file must not exist yet
+    replace_if_unchanged(target, b"first", b"second")
+    assert target.read_bytes() == b"second"
+    with pytest.raises(DiskChanged, match="changed on disk since it was read"):
+        replace_if_unchanged(target, b"first", b"third")
+    with pytest.raises(DiskChanged):
+        replace_if_unchanged(tmp_path / "new.txt", b"something", b"x")
+    assert target.read_bytes() == b"second" and not (tmp_path / "new.txt").exists()
+
+
+def test_a_folder_in_the_way_is_a_store_error_naming_the_path(tmp_path: Path) -> None:
+    (tmp_path / "day.txt").mkdir()
+    with pytest.raises(StoreError, match="day.txt: could not be written") as caught:
+        write_atomic(tmp_path / "day.txt", b"x")
+    assert "writable" in caught.value.hint

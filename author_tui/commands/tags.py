@@ -91,6 +91,7 @@ class Target:
     path: Path
     items: list[Item]
     render: Callable[[list[list[str]]], bytes]
+    data: bytes  # as read: the file is written only if it still holds exactly this
 
 
 def run(args: argparse.Namespace) -> int:
@@ -175,7 +176,7 @@ def _load_note(path: Path, data: bytes) -> Target | None:
         print(f"author-tui: {path}: not a paper note; skipped", file=sys.stderr)
         return None
     item = Item(str(path), vault.digest_entry(note, keep_link=True))
-    return Target(path, [item], lambda tags: _render_note(note, tags[0]))
+    return Target(path, [item], lambda tags: _render_note(note, tags[0]), data)
 
 
 def _render_note(note: Note, tags: list[str]) -> bytes:
@@ -192,7 +193,7 @@ def _load_digest(path: Path, data: bytes) -> Target:
         raise EntryError(f"{path} does not read back byte for byte", "run `author-tui check` on it")
     entries = parsed.entries()
     items = [Item(f"{path}#{n}", entry) for n, entry in enumerate(entries, 1)]
-    return Target(path, items, lambda tags: _render_digest(parsed, entries, tags))
+    return Target(path, items, lambda tags: _render_digest(parsed, entries, tags), data)
 
 
 def _render_digest(parsed: Digest, entries: list[Entry], tags: list[list[str]]) -> bytes:
@@ -204,16 +205,17 @@ def _render_digest(parsed: Digest, entries: list[Entry], tags: list[list[str]]) 
 
 
 def _apply(target: Target, replace: bool) -> bool:
-    """Write the file when any entry's tags change; True unless writing failed."""
-    from author_tui.store.files import write_atomic
+    """Write the file when any entry's tags change, unless it changed on disk since it was read (the model
+    may have taken minutes meanwhile); True unless writing failed."""
+    from author_tui.store.files import replace_if_unchanged
 
     new = [item.new_tags(replace) for item in target.items]
     if all(tags == item.entry.tags for tags, item in zip(new, target.items, strict=True)):
         return True
     try:
-        write_atomic(target.path, target.render(new))
-    except (OSError, EntryError) as error:
-        print(f"author-tui: {target.path}: not written ({error})", file=sys.stderr)
+        replace_if_unchanged(target.path, target.data, target.render(new))
+    except AuthorTuiError as error:
+        print(f"author-tui: {target.path}: not written ({error.message})", file=sys.stderr)
         return False
     print(f"author-tui: {target.path}: tags written", file=sys.stderr)
     return True

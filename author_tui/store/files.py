@@ -15,10 +15,36 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from author_tui.errors import DiskChanged, StoreError
+
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` in one step; create parent folders as needed."""
-    path = Path(path)
+    """Replace `path` with `data` in one step; create parent folders as needed.
+
+    The file system's refusals (permissions, a full disk, a path that is a folder) become StoreError, which
+    names the path; the old file is then untouched."""
+    try:
+        _write_atomic(Path(path), data)
+    except OSError as error:
+        raise StoreError(f"{path}: could not be written ({error.strerror or error})",
+                         "check the folder exists and is writable, and that the disk has room") from error
+
+
+def replace_if_unchanged(path: Path, old: bytes | None, new: bytes) -> None:
+    """Write `new` over `path` under its lock, only if the file still holds `old` (None: did not exist).
+
+    Every writer of the author's files goes through here, so a change made by another program (or another
+    author-tui) between our read and our write is never overwritten: DiskChanged, and nothing is written."""
+    from author_tui.store.locks import file_lock
+
+    with file_lock(path):
+        if read_or_none(path) != old:
+            raise DiskChanged(f"{path}: changed on disk since it was read, so it was not written",
+                              "run the command again: it reads the file anew")
+        write_atomic(path, new)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temps(path)
     mode = path.stat().st_mode & 0o7777 if path.exists() else _default_mode()

@@ -184,3 +184,24 @@ def test_without_no_llm_a_model_picks_among_the_engine_candidates(
     assert rows[0]["suggested"][0]["tag"] == "object-detection"  # type: ignore[index]  # ...the engine's ranking
     assert "#object-detection" in prompts[0]  # the engine's candidates reached the prompt
     assert "vision" not in prompts[0]  # the entry's current tag (#vision) never reaches the model
+
+
+def test_apply_never_overwrites_a_file_changed_while_suggesting(
+    tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from author_tui.commands import tags as command
+
+    digest = tmp_path / "d.txt"
+    digest.write_text(DIGEST, encoding="utf-8")
+    edited = DIGEST.replace("Improves detection heads.", "Improves detection heads, edited meanwhile.")
+    load = command._load
+
+    def load_then_the_author_saves_elsewhere(path: Path) -> object:
+        target = load(path)
+        digest.write_text(edited, encoding="utf-8")  # e.g. the TUI saved while the model was thinking
+        return target
+
+    monkeypatch.setattr(command, "_load", load_then_the_author_saves_elsewhere)
+    code, _, err = _run(capsys, digest, "--corpus", corpus, "--apply")
+    assert digest.read_text(encoding="utf-8") == edited
+    assert code != 0 and "changed on disk since it was read" in err
