@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from author_tui.config import add_common_flags, settings_from_args
-from author_tui.errors import AuthorTuiError, ConfigError, EntryError
+from author_tui.errors import AuthorTuiError, ConfigError, EntryError, ModelError
 
 if TYPE_CHECKING:
     from author_tui.core.authoring import Authoring
@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 DESCRIPTION = """\
 Suggest hashtags for every entry of digests (.txt) and vault notes (.md; folders are searched) from the
 text alone, ranked with scores by a tag engine built on the corpus of past notes; the entry's current tags
-are never looked at, and an entry that is in the corpus is never its own neighbour. A language model then
-picks among the candidates, unless --no-llm. --apply writes the chosen tags (added to the current ones, or
-instead of them with --replace); only tag lines change."""
+are never looked at, and an entry that is in the corpus is never its own neighbour. A capable language
+model (a configured endpoint, or the 1.5B embedded model: see tag_rerank in `author-tui config`) then
+picks among the candidates, unless --no-llm; if it fails, the engine's choice stands. --apply writes the
+chosen tags (added to the current ones, or instead of them with --replace); only tag lines change."""
 
 EXAMPLES = """\
 examples:
@@ -61,8 +62,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=("table", "jsonl"), default="table", help="output (default: table)")
     parser.add_argument("--top", type=int, default=5, metavar="N", help="ranked candidates shown (default: 5)")
     parser.add_argument("--no-llm", action="store_true",
-                        help="the retrieval engine alone chooses (no model call); default: a model picks "
-                        "among the engine's candidates")
+                        help="the retrieval engine alone chooses (no model call); default: a capable model "
+                        "picks among the engine's candidates")
     parser.add_argument("--apply", action="store_true", help="write the chosen tags into the files")
     parser.add_argument("--replace", action="store_true",
                         help="with --apply: the chosen tags replace the current ones (default: added to them)")
@@ -96,6 +97,7 @@ class Target:
 
 def run(args: argparse.Namespace) -> int:
     from author_tui.core.tags import TagEngine
+    from author_tui.llm import rerank_tags
     from author_tui.store.archive import archive_files, load_archive
 
     if args.replace and not args.apply:
@@ -104,14 +106,18 @@ def run(args: argparse.Namespace) -> int:
     corpus = args.corpus or settings.archive
     if not corpus:
         raise ConfigError("no corpus to learn tags from", "pass --corpus DIR, or set `archive` in the config")
-    docs = load_archive(corpus)
+    paths = list(archive_files(args.paths))  # every path checked before any file is written
+    skipped: list[str] = []
+    docs = load_archive(corpus, skipped)
+    if skipped:
+        print(f"author-tui: {len(skipped)} file(s) of the corpus skipped, e.g. {skipped[0]}", file=sys.stderr)
     engine = TagEngine.build(docs)
     if not engine.tags:
         raise ConfigError(f"no tagged notes in {', '.join(map(str, corpus))}", "point --corpus at the vault")
-    authoring = None if args.no_llm else _authoring(settings, engine)
+    authoring = None if args.no_llm or not rerank_tags(settings) else _authoring(settings, engine)
     keys = _corpus_keys(docs)
     failures = 0
-    for path in archive_files(args.paths):
+    for path in paths:
         target = _load(path)
         if target is None:
             failures += 1
@@ -138,7 +144,12 @@ def _suggest(item: Item, engine: TagEngine, exclude: str | None, authoring: Auth
     item.suggestion = engine.suggest(bare, exclude=exclude)
     item.chosen = list(item.suggestion.chosen)
     if authoring is not None:
-        result = authoring.suggest_tags(bare, exclude=exclude)
+        try:
+            result = authoring.suggest_tags(bare, exclude=exclude)
+        except ModelError as error:  # the engine's choice stands; the run goes on for the other entries
+            print(f"author-tui: {item.path}: the model failed ({error.message}); kept the engine's choice",
+                  file=sys.stderr)
+            return
         item.chosen = list(result.value.tags) or item.chosen
         for warning in result.warnings:
             print(f"author-tui: {item.path}: {getattr(warning, 'message', warning)}", file=sys.stderr)

@@ -205,3 +205,29 @@ def test_apply_never_overwrites_a_file_changed_while_suggesting(
     code, _, err = _run(capsys, digest, "--corpus", corpus, "--apply")
     assert digest.read_text(encoding="utf-8") == edited
     assert code != 0 and "changed on disk since it was read" in err
+
+
+def test_a_failing_model_leaves_the_engines_choice_and_the_run_goes_on(
+    tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUTHOR_TUI_MAX_RETRIES", "0")
+    digest = tmp_path / "d.txt"
+    digest.write_text(DIGEST, encoding="utf-8")
+    # A capable-model endpoint that is not there: every model call fails after its retries.
+    code = main(["tags", str(digest), "--corpus", str(corpus), "--base-url", "http://127.0.0.1:9/v1",
+                 "--format", "jsonl"])
+    out, err = capsys.readouterr()
+    rows = _jsonl(out)
+    assert len(rows) == 2 and all(row["chosen"] for row in rows)
+    assert err.count("kept the engine's choice") == 2
+    assert code == 0
+
+
+def test_a_bad_path_stops_the_run_before_anything_is_written(
+    tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    digest = tmp_path / "d.txt"
+    digest.write_text(DIGEST, encoding="utf-8")
+    code, _, err = _run(capsys, digest, tmp_path / "absent.txt", "--corpus", corpus, "--apply")
+    assert code != 0 and "absent.txt" in err
+    assert digest.read_text(encoding="utf-8") == DIGEST
