@@ -82,10 +82,13 @@ def read_paper(args: argparse.Namespace) -> Entry:
     if args.title:
         return Entry.model_validate({"title": args.title, "authors": args.authors, "abstract": args.abstract})
     if args.file:
+        from author_tui.core.text import decode_utf8
+
         try:
-            return split_paste(args.file.read_text(encoding="utf-8"))
+            data = args.file.read_bytes()
         except OSError as error:
-            raise EntryError(f"cannot read {args.file}: {error.strerror}") from None
+            raise EntryError(f"cannot read {args.file}: {error.strerror}", "check the path") from None
+        return split_paste(decode_utf8(data, str(args.file)))
     if sys.stdin.isatty():
         print("paste the paper (title, authors, abstract), then Ctrl-D:", file=sys.stderr)
     return split_paste(sys.stdin.read())

@@ -110,3 +110,11 @@ def test_a_model_failure_is_one_line_and_exit_code_3(monkeypatch, capsys):
         assert main(["draft", "--title", "T", "--model", "nope"]) == 3
     err = capsys.readouterr().err
     assert "model 'nope' is not available" in err and "hint:" in err
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path, capsys):
+    paper = tmp_path / "paper.txt"
+    paper.write_bytes(b"A title\nAuthors\n\xff abstract\n")
+    assert main(["draft", "--file", str(paper)]) == 1
+    err = capsys.readouterr().err
+    assert f"{paper}:3: expected UTF-8 text" in err and "Traceback" not in err
