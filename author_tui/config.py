@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -187,10 +187,23 @@ def load_settings(**flags: Any) -> Settings:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
     try:
         settings = Settings(**given)
-    except ValueError as error:  # pydantic's ValidationError and TOML decode errors
-        raise ConfigError(f"invalid settings: {error}", hint=f"check flags, AUTHOR_TUI_* and {config_path()}") from None
+    except ValidationError as error:
+        hint = f"fix the flag, AUTHOR_TUI_* variable or {config_path()}"
+        raise ConfigError(_invalid(error, given), hint=hint) from None
+    except ValueError as error:  # TOML decode errors
+        raise ConfigError(f"invalid settings: {error}", hint=f"fix the TOML syntax of {config_path()}") from None
     object.__setattr__(settings, "_origins", _origins(given))
     return settings
+
+
+def _invalid(error: ValidationError, given: dict[str, Any]) -> str:
+    """One line per bad field, saying where it came from: pydantic's own dump is hard to read."""
+    origins = _origins(given)
+    problems = []
+    for item in error.errors():
+        name = str(item["loc"][0]) if item["loc"] else "?"
+        problems.append(f"{name} = {item.get('input')!r} ({origins.get(name, 'default')}): {item['msg']}")
+    return "invalid settings: " + "; ".join(problems)
 
 
 def _origins(given: dict[str, Any]) -> dict[str, str]:

@@ -41,3 +41,11 @@ def test_a_file_system_refusal_is_one_line_not_a_traceback(tmp_path: Path, capsy
     err = capsys.readouterr().err
     assert code == 1
     assert err.startswith("author-tui: error: ") and "Traceback" not in err and "out.txt" in err
+
+
+def test_a_bad_setting_is_one_line_naming_its_source(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("AUTHOR_TUI_TEMPERATURE", "warm")
+    assert cli.main(["config"]) == 1
+    err = capsys.readouterr().err
+    assert "temperature = 'warm' (env AUTHOR_TUI_TEMPERATURE)" in err and "pydantic.dev" not in err

@@ -25,15 +25,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "edit",
         help="open the authoring TUI on a digest (default: today's)",
-        description="Write the day's digest in the terminal: paste a paper or look it up on arXiv, draft the "
-        "Korean note, English and tags with the model, edit, save.",
+        description="Write the day's digest in the terminal: paste a paper or look it up on arXiv, draft\n"
+        "the Korean note, English and tags with the model, edit, save.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file", nargs="?", type=Path, metavar="FILE", help="digest file (default: today's)")
     parser.add_argument("--date", type=dt.date.fromisoformat, metavar="YYYY-MM-DD",
                         help="the day to write (default: today): names the default file and heads new days")
-    parser.add_argument("--drafts-dir", type=Path, default=None, help="where today's digest lives")
+    parser.add_argument("--drafts-dir", type=Path, default=None, metavar="DIR", help="where today's digest lives")
     add_common_flags(parser)
     parser.set_defaults(func=run)
 

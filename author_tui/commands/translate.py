@@ -39,9 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "translate",
         help="translate every Korean note that has no English yet, in place",
-        description="Translate the Korean notes that have no English, in digest files and vault notes, and "
-        "insert only the English (a digest: the lines after the note; a vault note: an <english> block after "
-        "the last Korean paragraph). Every other byte of each file stays as it was.",
+        description="Translate the Korean notes that have no English, in digest files and vault notes, and\n"
+        "insert only the English (a digest: the lines after the note; a vault note: an <english> block\n"
+        "after the last Korean paragraph). Every other byte of each file stays as it was.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
