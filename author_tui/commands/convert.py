@@ -15,7 +15,7 @@ from pathlib import Path
 from author_tui.core import digest, vault
 from author_tui.core.model import Day, Digest, Entry
 from author_tui.errors import AuthorTuiError, ConflictError, EntryError
-from author_tui.store.files import read_or_none, write_atomic
+from author_tui.store.files import read_or_none, replace_if_unchanged, write_atomic
 from author_tui.store.locks import file_lock
 
 DESCRIPTION = """\
@@ -123,12 +123,13 @@ def digest_to_vault(paths: list[Path], folder: Path, force: bool) -> int:
                 raise ConflictError(f"{target}: two entries would get the same note name",
                                     "rename one of the titles in the digest")
             planned[target] = vault.new_note(entry, target.name).render()
-    existing = [str(path) for path in planned if path.exists()]
+    current = {path: read_or_none(path) for path in planned}
+    existing = [str(path) for path, data in current.items() if data is not None]
     if existing and not force:
         raise ConflictError(f"{len(existing)} note(s) already exist: " + ", ".join(existing[:3])
                             + (" ..." if len(existing) > 3 else ""),
                             "use --force to overwrite them, or convert into another folder")
     for target, data in planned.items():
-        write_atomic(target, data)
+        replace_if_unchanged(target, current[target], data)  # a note created meanwhile is never overwritten
         print(target)
     return 0
