@@ -95,9 +95,6 @@ class DigestDocument:
         self.snapshot = Snapshot.of(self.path, data)
         self.dirty = False
 
-    def changed_on_disk(self) -> bool:
-        return self.snapshot.changed()
-
     def reload(self) -> None:
         """Replace what is in memory with the file on disk (in-memory changes are lost)."""
         fresh = DigestDocument.load(self.path)

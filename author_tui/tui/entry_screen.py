@@ -69,8 +69,7 @@ class EntryScreen(Screen[None]):
         in_digest = slot.index is not None and not restored
         self.saved = entry if in_digest else Entry.model_validate({"title": ""})
         self.boxes = {name: FieldBox(name, label, one_line=one) for name, label, one in FIELDS}
-        self._cancel: Any = None
-        self._streaming: str | None = None
+        self._cancel: Any = None  # the running generation's CancelToken; None when nothing is generating
         self._autosave_timer: Timer | None = None
         # Repaints are coalesced: a stream may deliver dozens of pieces a second, and the preview re-wraps the
         # whole entry; keystrokes must not queue behind either.
@@ -169,7 +168,7 @@ class EntryScreen(Screen[None]):
 
     def _generate(self, steps: tuple[str, ...]) -> None:
         authoring = self.app.authoring  # type: ignore[attr-defined]
-        if self._streaming is not None:
+        if self._cancel is not None:
             self.notify("A generation is running: Esc cancels it", severity="warning")
             return
         if authoring is None:
@@ -178,7 +177,6 @@ class EntryScreen(Screen[None]):
         from author_tui.core.authoring import CancelToken
 
         self._cancel = CancelToken()
-        self._streaming = steps[0]
         self.add_class("-generating")
         self._run_generation(authoring, steps, self.current_entry(), self._cancel)
 
@@ -237,7 +235,7 @@ class EntryScreen(Screen[None]):
 
     def on_generation_finished(self, message: GenerationFinished) -> None:
         self._end_streams()
-        self._streaming, self._cancel = None, None
+        self._cancel = None
         self.remove_class("-generating")
 
     def _end_streams(self) -> None:

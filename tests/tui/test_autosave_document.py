@@ -83,7 +83,7 @@ def test_put_finds_the_entry_it_was_opened_from_after_the_file_moved(tmp_path: P
 def test_a_new_digest_gets_its_file_on_first_save(tmp_path: Path) -> None:
     path = tmp_path / "drafts" / "2025-06-18.txt"
     document = DigestDocument.load(path)
-    assert document.digest.days == [] and not document.changed_on_disk()
+    assert document.digest.days == [] and not document.snapshot.changed()
     document.put(Slot(document.target_day(DAY).date), entry("Only"))
     document.save()
     assert path.read_text(encoding="utf-8") == "2025년 6월 18일\nOnly\n()\n\n노트군요.\n#x"
