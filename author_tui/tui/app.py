@@ -18,7 +18,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from author_tui.arxiv import ArxivClient
-from author_tui.errors import AuthorTuiError
+from author_tui.errors import AuthorTuiError, ModelError
 from author_tui.store.autosave import Autosave, Record, Slot
 from author_tui.tui.day_screen import DayScreen
 from author_tui.tui.document import DigestDocument
@@ -93,6 +93,12 @@ class AuthorApp(App[None]):
             authoring, endpoint, model = self._model_factory(settings)
         except AuthorTuiError as error:
             self.post_message(ModelUnavailable(error))
+            return
+        except Exception as error:  # noqa: BLE001 - any failure must end "starting", not kill the worker silently
+            self.post_message(ModelUnavailable(ModelError(
+                f"the model could not be started: {type(error).__name__}: {error}",
+                "check the model settings (base_url, model), or run `author-tui` again",
+            )))
             return
         self.post_message(ModelConnected(authoring, endpoint, model))
 

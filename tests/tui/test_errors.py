@@ -71,6 +71,17 @@ async def test_no_model_is_shown_in_the_status_bar_and_on_draft(make_app: MakeAp
         assert "No model: the embedded model is not installed\n  hint: pip install" in seen.notes()[-1]
 
 
+async def test_an_unexpected_failure_to_connect_is_shown_not_left_starting(make_app: MakeApp) -> None:
+    def crashing(settings: Any) -> Any:
+        raise RuntimeError("llama.cpp exited with status 139")
+
+    app, seen = make_app(model_factory=crashing), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await until(pilot, lambda: seen.of(ModelUnavailable), timeout=5)
+        assert app.status.state == "unavailable"
+        assert "llama.cpp exited with status 139" in seen.notes()[-1]
+
+
 async def test_arxiv_offline_is_explained(make_app: MakeApp) -> None:
     from author_tui.arxiv import ArxivClient
 
