@@ -18,13 +18,14 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from author_tui.arxiv import ArxivClient
-from author_tui.errors import AuthorTuiError, ModelError
+from author_tui.core.model import Entry
+from author_tui.errors import AuthorTuiError, DiskChanged, ModelError
 from author_tui.store.autosave import Autosave, Record, Slot
 from author_tui.tui.day_screen import DayScreen
-from author_tui.tui.document import DigestDocument
+from author_tui.tui.document import DigestDocument, Pending
 from author_tui.tui.entry_screen import EntryScreen
-from author_tui.tui.messages import ModelConnected, ModelUnavailable
-from author_tui.tui.modals import ConfirmScreen, RestoreScreen
+from author_tui.tui.messages import DigestSaved, ModelConnected, ModelUnavailable, SaveFailed
+from author_tui.tui.modals import ConfirmScreen, ConflictScreen, RestoreScreen
 from author_tui.tui.widgets import StatusInfo
 
 EditorRunner = Callable[[str, str], "str | None"]
@@ -155,6 +156,43 @@ class AuthorApp(App[None]):
         if choice == "restore":
             self.push_screen(EntryScreen(record.slot, record.entry, restored=True))
         self.autosave.discard(record)  # restored: the editor autosaves it again under this instance
+
+    # --- saving the digest (for both screens) ----------------------------------------------------------
+
+    def save_document(self, requester: Screen[Any], entry: Entry | None = None, *, overwrite: bool = False) -> None:
+        """Save the digest: rendered here, on the UI thread (the only one that changes it), written by a
+        worker. `requester` hears back (`document_saved`, `resolve_conflict`); `entry` is what the editor
+        saved, so it can tell whether it was edited while the save ran."""
+        try:
+            pending = self.document.prepare()
+        except AuthorTuiError as error:
+            self.notify(str(error), severity="error", title="Not saved")
+            return
+        self._write_document(pending, overwrite, requester, entry)
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def _write_document(self, pending: Pending, overwrite: bool, requester: Screen[Any], entry: Entry | None) -> None:
+        try:
+            self.document.write(pending, overwrite=overwrite)
+        except AuthorTuiError as error:
+            self.post_message(SaveFailed(error, requester, entry))
+            return
+        self.post_message(DigestSaved(str(self.document.path), pending.version, requester, entry))
+
+    def on_digest_saved(self, message: DigestSaved) -> None:
+        self.document.mark_saved(message.version)
+        self.document_changed()
+        self.notify(f"Saved {message.path}")
+        if message.requester is not None and message.requester.is_attached:
+            message.requester.document_saved(message.entry)
+
+    def on_save_failed(self, message: SaveFailed) -> None:
+        requester = message.requester
+        if not isinstance(message.error, DiskChanged) or requester is None or not requester.is_attached:
+            self.notify(str(message.error), severity="error", title="Not saved")
+            return
+        conflict = ConflictScreen(str(self.document.path), can_merge=message.entry is not None)
+        self.push_screen(conflict, requester.resolve_conflict)
 
     # --- the author's editor --------------------------------------------------------------------------
 

@@ -20,9 +20,9 @@ from textual.widgets.option_list import Option
 
 from author_tui.core.digest import day_header, problems
 from author_tui.core.model import Entry
-from author_tui.errors import AuthorTuiError, ConflictError
-from author_tui.tui.messages import DigestSaved, FetchFailed, PaperFetched, SaveFailed
-from author_tui.tui.modals import ArxivScreen, ConfirmScreen, ConflictScreen, PasteScreen
+from author_tui.errors import AuthorTuiError
+from author_tui.tui.messages import FetchFailed, PaperFetched
+from author_tui.tui.modals import ArxivScreen, ConfirmScreen, PasteScreen
 from author_tui.tui.widgets import StatusBar
 
 
@@ -169,35 +169,19 @@ class DayScreen(Screen[None]):
             self.refresh_entries((where[0], max(where[1] - 1, 0)))
 
     def action_save(self) -> None:
-        self._save(False)
+        self.app.save_document(self)  # type: ignore[attr-defined]
 
-    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
-    def _save(self, overwrite: bool) -> None:
-        try:
-            self.app.document.save(overwrite=overwrite)  # type: ignore[attr-defined]
-        except AuthorTuiError as error:
-            self.post_message(SaveFailed(error))
-            return
-        self.post_message(DigestSaved(str(self.app.document.path)))  # type: ignore[attr-defined]
+    def document_saved(self, entry: Entry | None) -> None:
+        """Nothing to do here: the App cleared [modified] if nothing changed while the save ran."""
 
-    def on_digest_saved(self, message: DigestSaved) -> None:
-        self.app.document_changed()  # type: ignore[attr-defined]
-        self.notify(f"Saved {message.path}")
-
-    def on_save_failed(self, message: SaveFailed) -> None:
-        if isinstance(message.error, ConflictError) and "changed on disk" in message.error.message:
-            path = str(self.app.document.path)  # type: ignore[attr-defined]
-            self.app.push_screen(ConflictScreen(path, can_merge=False), self._resolve)
-        else:
-            self.notify(str(message.error), severity="error", title="Not saved")
-
-    def _resolve(self, choice: object) -> None:
+    def resolve_conflict(self, choice: object) -> None:
+        """The digest changed on disk: reload it (dropping the reordering), overwrite, or leave it."""
         if choice == "reload":
             self.app.document.reload()  # type: ignore[attr-defined]
             self.app.document_changed()  # type: ignore[attr-defined]
             self.refresh_entries()
         elif choice == "overwrite":
-            self._save(True)
+            self.app.save_document(self, overwrite=True)  # type: ignore[attr-defined]
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [

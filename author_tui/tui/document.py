@@ -3,34 +3,38 @@ made behind its back.
 
 Why here and not in a widget: saving is a read-compare-write under the digest's lock
 (store.locks.file_lock). The bytes on disk are compared with what was loaded (store.files.Snapshot); when
-another program or another author-tui window changed the file, `save` raises `DiskChanged` and writes
+another program or another author-tui window changed the file, `write` raises `DiskChanged` and writes
 nothing. The caller then decides: reload and re-apply its own change (`merge`), overwrite, or cancel.
-Rendering happens before the lock is taken, so an entry the house format cannot hold is refused
-(EntryError) with the file untouched.
+
+A save is split by thread. `prepare` runs on the UI thread, the only one that changes the digest: it renders
+the bytes (an entry the house format cannot hold is refused there, EntryError, file untouched) and notes
+the `version` they show. `write` runs on a worker and touches only the file and the snapshot, under the
+lock. `mark_saved(version)` back on the UI thread clears `dirty` only if nothing changed in between.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from author_tui.core.digest import parse, render
 from author_tui.core.model import Day, Digest, Entry
-from author_tui.errors import ConflictError
+from author_tui.errors import DiskChanged
 from author_tui.store.autosave import Slot
 from author_tui.store.files import Snapshot, read_or_none, write_atomic
 from author_tui.store.locks import file_lock
 
+__all__ = ["DigestDocument", "DiskChanged", "Pending"]
 
-class DiskChanged(ConflictError):
-    """The digest on disk is not what was loaded: someone else wrote it since."""
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(
-            f"{path} changed on disk since it was opened",
-            "reload it and re-apply your entry, or overwrite the other change",
-        )
+@dataclass(frozen=True)
+class Pending:
+    """The bytes of one save and the version of the digest they show."""
+
+    data: bytes
+    version: int
 
 
 @dataclass
@@ -42,6 +46,9 @@ class DigestDocument:
     snapshot: Snapshot
     dirty: bool = False  # changed in memory (reordered, deleted) and not yet saved
     lock_timeout: float = 5.0
+    version: int = 0  # counts changes in memory: a save clears `dirty` only if none came while it ran
+    _written: int = field(default=-1, repr=False)  # the newest version written (guarded by _lock)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def load(cls, path: Path) -> DigestDocument:
@@ -65,7 +72,7 @@ class DigestDocument:
             index = len(day.entries) - 1
         else:
             day.entries[index] = entry
-        self.dirty = True
+        self._changed()
         return Slot(slot.date, index, entry.title)
 
     def move(self, day: int, index: int, step: int) -> int:
@@ -75,30 +82,58 @@ class DigestDocument:
         if not (0 <= index < len(entries) and 0 <= other < len(entries)):
             return index
         entries[index], entries[other] = entries[other], entries[index]
-        self.dirty = True
+        self._changed()
         return other
+
+    def _changed(self) -> None:
+        self.dirty = True
+        self.version += 1
 
     def delete(self, day: int, index: int) -> Entry:
         removed = self.digest.days[day].entries.pop(index)
-        self.dirty = True
+        self._changed()
         return removed
 
     # --- disk -----------------------------------------------------------------------------------------
 
-    def save(self, *, overwrite: bool = False) -> None:
-        """Write the digest atomically, under its lock, unless the file changed since it was loaded."""
-        data = render(self.digest)  # EntryError here leaves the file untouched
-        with file_lock(self.path, timeout=self.lock_timeout):
+    def prepare(self) -> Pending:
+        """UI thread: the bytes to write now (EntryError here leaves the file untouched)."""
+        return Pending(render(self.digest), self.version)
+
+    def write(self, pending: Pending, *, overwrite: bool = False) -> None:
+        """Worker thread: write `pending` atomically under the lock, unless the file changed since it was
+        loaded or last written. A save older than one already written is skipped (two ctrl+s in a row must
+        not end with the older bytes on disk)."""
+        with self._lock, file_lock(self.path, timeout=self.lock_timeout):
+            if pending.version < self._written:
+                return
             if not overwrite and self.snapshot.changed():
-                raise DiskChanged(self.path)
-            write_atomic(self.path, data)
-        self.snapshot = Snapshot.of(self.path, data)
-        self.dirty = False
+                raise DiskChanged(
+                    f"{self.path} changed on disk since it was opened",
+                    "reload it and re-apply your entry, or overwrite the other change",
+                )
+            write_atomic(self.path, pending.data)
+            # Inside the lock: a save right after this one compares against these bytes, not the old ones.
+            self.snapshot = Snapshot.of(self.path, pending.data)
+            self._written = pending.version
+
+    def mark_saved(self, version: int) -> None:
+        """UI thread: the save of `version` is on disk; the digest is clean unless it changed since."""
+        if version == self.version:
+            self.dirty = False
+
+    def save(self, *, overwrite: bool = False) -> None:
+        """All three steps on one thread (the batch tools and tests)."""
+        pending = self.prepare()
+        self.write(pending, overwrite=overwrite)
+        self.mark_saved(pending.version)
 
     def reload(self) -> None:
         """Replace what is in memory with the file on disk (in-memory changes are lost)."""
         fresh = DigestDocument.load(self.path)
-        self.digest, self.snapshot, self.dirty = fresh.digest, fresh.snapshot, False
+        with self._lock:  # not while a save compares the snapshot
+            self.digest, self.snapshot, self.dirty = fresh.digest, fresh.snapshot, False
+            self.version += 1
 
     def merge(self, slot: Slot, entry: Entry) -> Slot:
         """Reload from disk and re-apply one entry on top: the other writer's change and ours both survive."""

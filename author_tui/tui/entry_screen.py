@@ -21,22 +21,19 @@ from textual.widgets import Footer, Label, Static, TextArea
 
 from author_tui.core.digest import entry_lines, problems
 from author_tui.core.model import Entry
-from author_tui.errors import AuthorTuiError, ConflictError
 from author_tui.store.autosave import Slot
 from author_tui.tui import drafting
 from author_tui.tui.messages import (
     AutosaveWritten,
-    DigestSaved,
     DraftFailed,
     DraftReceived,
     FieldStreamed,
     GenerationCancelled,
     GenerationFinished,
-    SaveFailed,
     StepStarted,
     TagsSuggested,
 )
-from author_tui.tui.modals import ConfirmScreen, ConflictScreen
+from author_tui.tui.modals import ConfirmScreen
 from author_tui.tui.widgets import FieldBox, StatusBar, TagChips
 
 FIELDS = [  # (name, label, one line)
@@ -254,45 +251,30 @@ class EntryScreen(Screen[None]):
     # --- save, leave, external editor -----------------------------------------------------------------
 
     def action_save(self) -> None:
+        self._save(overwrite=False)
+
+    def _save(self, *, overwrite: bool, merge: bool = False) -> None:
+        """Put the entry as the fields hold it into the digest (re-read from disk first when merging) and
+        have the App write it."""
         entry = self.current_entry()
         found = problems(entry) + [f"not a tag: {t!r}" for t in self._bad_tags()]
         if found:
             self.notify("\n".join(found), severity="error", title="Cannot be written yet")
             return
-        self.slot = self.app.document.put(self.slot, entry)  # type: ignore[attr-defined]
-        self._save_document(entry, overwrite=False)
+        document = self.app.document  # type: ignore[attr-defined]
+        self.slot = document.merge(self.slot, entry) if merge else document.put(self.slot, entry)
+        self.app.save_document(self, entry, overwrite=overwrite)  # type: ignore[attr-defined]
 
-    @work(thread=True, exclusive=True, group="save", exit_on_error=False)
-    def _save_document(self, entry: Entry, overwrite: bool) -> None:
-        try:
-            self.app.document.save(overwrite=overwrite)  # type: ignore[attr-defined]
-        except AuthorTuiError as error:
-            self.post_message(SaveFailed(error))
-            return
-        self.post_message(DigestSaved(str(self.app.document.path)))  # type: ignore[attr-defined]
-
-    def on_digest_saved(self, message: DigestSaved) -> None:
+    def document_saved(self, entry: Entry | None) -> None:
         self.saved = self.current_entry()
         if self._autosave_timer is not None:
             self._autosave_timer.stop()
         self.app.autosave.discard()  # type: ignore[attr-defined]
-        self.app.document_changed()  # type: ignore[attr-defined]
-        self.notify(f"Saved {message.path}")
 
-    def on_save_failed(self, message: SaveFailed) -> None:
-        if isinstance(message.error, ConflictError) and "changed on disk" in message.error.message:
-            path = str(self.app.document.path)  # type: ignore[attr-defined]
-            self.app.push_screen(ConflictScreen(path, can_merge=True), self._resolve_conflict)
-        else:
-            self.notify(str(message.error), severity="error", title="Not saved")
-
-    def _resolve_conflict(self, choice: object) -> None:
-        entry = self.current_entry()
-        if choice == "merge":
-            self.slot = self.app.document.merge(self.slot, entry)  # type: ignore[attr-defined]
-            self._save_document(entry, overwrite=False)
-        elif choice == "overwrite":
-            self._save_document(entry, overwrite=True)
+    def resolve_conflict(self, choice: object) -> None:
+        """The digest changed on disk: merge this entry into the file as it is now, overwrite, or leave it."""
+        if choice in ("merge", "overwrite"):
+            self._save(overwrite=choice == "overwrite", merge=choice == "merge")
         else:
             self.notify("Not saved: your entry is kept here and autosaved", severity="warning")
 

@@ -103,19 +103,20 @@ class FetchFailed(Message):
 
 
 class DigestSaved(Message):
-    """The digest was written to disk."""
+    """The digest was written to disk as it stood at `version` (DigestDocument.version). `requester` is the
+    screen that asked; `entry` the entry it saved from the editor (None: the day list saved)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, version: int, requester: Any = None, entry: Entry | None = None) -> None:
         super().__init__()
-        self.path = path
+        self.path, self.version, self.requester, self.entry = path, version, requester, entry
 
 
 class SaveFailed(Message):
-    """The digest was not written: it changed on disk (ConflictError), is locked, or cannot be written."""
+    """The digest was not written: it changed on disk (DiskChanged), is locked, or cannot be written."""
 
-    def __init__(self, error: AuthorTuiError) -> None:
+    def __init__(self, error: AuthorTuiError, requester: Any = None, entry: Entry | None = None) -> None:
         super().__init__()
-        self.error = error
+        self.error, self.requester, self.entry = error, requester, entry
 
 
 class AutosaveWritten(Message):
