@@ -110,6 +110,7 @@ def _translate(loaded: Loaded, settings: Settings, args: argparse.Namespace) -> 
             stopped = "interrupted"
             run.stop()
             cancel.cancel()
+            run.drain()  # files whose entries are all done are still written, whole
     return run.outcomes(), stopped
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +27,9 @@ from author_tui.core import batch
 from author_tui.core.authoring import Authoring, Cancelled, CancelToken, Usage
 from author_tui.core.batch import FilePlan, Job
 from author_tui.core.prompting import PromptTemplate
-from author_tui.errors import AuthorTuiError, ConflictError, FormatError
+from author_tui.errors import AuthorTuiError, FormatError
 from author_tui.store.archive import archive_files
-from author_tui.store.files import read_or_none, write_atomic
-from author_tui.store.locks import file_lock
+from author_tui.store.files import read_or_none, replace_if_unchanged
 
 Status = Literal["translated", "failed", "interrupted", "planned"]
 STOP_AFTER_FAILURES = 10  # model failures in a row, nothing succeeding between: the endpoint is down
@@ -123,15 +123,6 @@ def write_file(plan: FilePlan, outcomes: Iterable[Outcome], style: batch.Style) 
     return ""
 
 
-def replace_if_unchanged(path: Path, old: bytes, new: bytes) -> None:
-    """Write `new` over `path` under its lock, only if the file still holds `old` (else ConflictError)."""
-    with file_lock(path):
-        if read_or_none(path) != old:
-            raise ConflictError(f"{path}: changed on disk since it was read, so it was not written",
-                                "run translate again to pick up the change")
-        write_atomic(path, new)
-
-
 def _fail(outcome: Outcome, error: str) -> None:
     outcome.status, outcome.error = "failed", error
 
@@ -176,6 +167,14 @@ class Run:
     def stop(self) -> None:
         """Hand out no more entries; files already complete are still written, the others left alone."""
         self.stopped.set()
+
+    def drain(self, timeout: float = 15.0) -> None:
+        """After stop(): wait until the files already queued for writing are written. The writers are
+        daemon threads, so returning earlier would let the process end in the middle of a write (leaving a
+        temp file, and reporting as unwritten a file whose rename went through)."""
+        deadline = time.monotonic() + timeout
+        while self._writes.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def working(self) -> bool:
         return any(thread.is_alive() for thread in self._workers + self._writers)
@@ -224,8 +223,14 @@ class Run:
             return file.pending == 0
 
     def _write(self) -> None:
-        while (file := self._writes.get()) is not None:
-            self._finish(file)
+        while True:
+            file = self._writes.get()
+            try:
+                if file is None:
+                    return
+                self._finish(file)
+            finally:
+                self._writes.task_done()
 
     def _finish(self, file: _File) -> None:
         ordered = sorted(file.outcomes, key=lambda o: o.job.index)
