@@ -87,20 +87,17 @@ def check_digest(path: str, data: bytes, report: Report) -> None:
     try:
         parsed = digest.parse(data, path)
     except FormatError as error:
-        report.errors.append(f"{path}:{error.line}: expected {error.expected}, found {error.found}")
+        report.errors.append(error.message)
         return
-    line, titles = 1, Counter[str]()
-    for day in parsed.days:
-        line += 1  # the day header
-        for entry in day.entries:
-            report.count(entry)
-            for problem in digest.problems(entry):
-                report.errors.append(f"{path}:{line}: {problem}")
-            report.warnings += [f"{path}:{line}: warning: {w}" for w in _entry_warnings(entry)]
-            titles[entry.title] += 1
-            if titles[entry.title] == 2:
-                report.warnings.append(f"{path}:{line}: warning: {entry.title[:60]!r} appears twice")
-            line += len(list(digest.entry_lines(entry)))
+    titles = Counter[str]()
+    for line, entry in digest.entry_lines_at(parsed):
+        report.count(entry)
+        for problem in digest.problems(entry):
+            report.errors.append(f"{path}:{line}: {problem}")
+        report.warnings += [f"{path}:{line}: warning: {w}" for w in _entry_warnings(entry)]
+        titles[entry.title] += 1
+        if titles[entry.title] == 2:
+            report.warnings.append(f"{path}:{line}: warning: {entry.title[:60]!r} appears twice")
     try:
         rendered = digest.render(parsed)
     except EntryError as error:
@@ -122,7 +119,7 @@ def check_note(path: str, data: bytes, report: Report) -> None:
     try:
         note = vault.parse(data, path)
     except FormatError as error:
-        report.errors.append(f"{path}:{error.line}: expected {error.expected}, found {error.found}")
+        report.errors.append(error.message)
         return
     _compare(path, data, note.render(), report)
     report.warnings += [f"{path}:{line}: warning: {message}" for line, message in vault.problems(note)]

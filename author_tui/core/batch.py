@@ -108,15 +108,8 @@ def plan_file(path: str, data: bytes, force: bool = False) -> FilePlan:
 
 
 def _digest_jobs(path: str, parsed: Digest, force: bool) -> list[Job]:
-    jobs, line, index = [], 1, 0
-    for day in parsed.days:
-        line += 1  # the day header
-        for entry in day.entries:
-            if needs_english(entry, force):
-                jobs.append(Job(path, index, line, entry))
-            line += sum(1 for _ in digest.entry_lines(entry))
-            index += 1
-    return jobs
+    return [Job(path, index, line, entry) for index, (line, entry) in enumerate(digest.entry_lines_at(parsed))
+            if needs_english(entry, force)]
 
 
 # ----------------------------------------------------------------------------------------------- apply

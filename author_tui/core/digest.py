@@ -188,6 +188,16 @@ def entry_lines(entry: Entry) -> Iterator[str]:
     yield entry.tag_line
 
 
+def entry_lines_at(digest: Digest) -> Iterator[tuple[int, Entry]]:
+    """Each entry with the 1-based line its title stands on, for messages that point into the file."""
+    line = 1
+    for day in digest.days:
+        line += 1  # the day header
+        for entry in day.entries:
+            yield line, entry
+            line += sum(1 for _ in entry_lines(entry))
+
+
 def render_entry(entry: Entry, newline: str = "\n") -> str:
     """One entry's lines, no trailing newline. Raises EntryError when the entry cannot be represented."""
     found = problems(entry)

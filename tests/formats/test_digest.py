@@ -148,3 +148,11 @@ def test_new_day_is_appended_and_rendered_with_house_header() -> None:
     parsed = digest.parse(text(DAY, *ENTRY_A))
     parsed.ensure_day(dt.date(2025, 7, 1)).entries.append(Entry(title="New", note="새 글", tags=["new"]))
     assert digest.render(parsed).decode().endswith("2025년 7월 1일\nNew\n()\n\n새 글\n#new")
+
+
+def test_entry_lines_at_points_at_each_title() -> None:
+    data = text(DAY, *ENTRY_A, *ENTRY_B, "2025년 6월 19일", *ENTRY_A)
+    lines = data.decode().split("\n")
+    found = list(digest.entry_lines_at(digest.parse(data)))
+    assert [line for line, _ in found] == [2, 8, 14]
+    assert [lines[line - 1] for line, _ in found] == [e.title for _, e in found]
