@@ -266,7 +266,14 @@ class EntryScreen(Screen[None]):
         self.app.save_document(self, entry, overwrite=overwrite)  # type: ignore[attr-defined]
 
     def document_saved(self, entry: Entry | None) -> None:
-        self.saved = self.current_entry()
+        """`entry` is in the file now. Only if the fields still hold it is the autosave done with: text typed
+        while the save ran is in neither the file nor a discarded record, so it keeps being autosaved."""
+        if entry is None:
+            return
+        self.saved = entry
+        if self.current_entry() != entry:
+            self._schedule_autosave()
+            return
         if self._autosave_timer is not None:
             self._autosave_timer.stop()
         self.app.autosave.discard()  # type: ignore[attr-defined]

@@ -3,13 +3,16 @@ marked saved nor be lost, and a save must never trip over the app's own previous
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from author_tui.core.digest import parse
 from author_tui.store.locks import file_lock
-from author_tui.tui.messages import DigestSaved, SaveFailed
-from tests.tui.conftest import DIGEST, MakeApp, Recorder, until
+from author_tui.tui.messages import AutosaveWritten, DigestSaved, SaveFailed
+from author_tui.tui.modals import ConfirmScreen
+from tests.tui.conftest import DIGEST, MakeApp, Recorder, editor, until
 from tests.tui.test_errors import write_digest
 
 pytestmark = pytest.mark.anyio
@@ -44,3 +47,25 @@ async def test_a_second_save_is_not_a_conflict_with_the_first(make_app: MakeApp,
         assert not seen.of(SaveFailed), seen.notes()
         assert not app.document.dirty and not app.status.modified
     assert path.read_bytes() == MOVED.encode()  # the newer save is the one on disk
+
+
+async def test_text_typed_while_the_entry_is_saved_is_kept(make_app: MakeApp, workdir: Path) -> None:
+    path = write_digest(workdir)
+    app, seen = make_app(), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await pilot.press("enter")
+        screen = editor(app)
+        screen.boxes["english"].area.load_text("The first note, revised.")
+        with file_lock(path):
+            await pilot.press("ctrl+s")
+            await pilot.pause(0.1)
+            screen.boxes["english"].area.load_text("The first note, revised twice.")  # typed during the save
+        await until(pilot, lambda: seen.of(DigestSaved))
+        assert parse(path.read_bytes()).entries()[0].english == "The first note, revised."
+        saved_at = next(i for i, m in enumerate(seen) if isinstance(m, DigestSaved))
+        await until(pilot, lambda: any(isinstance(m, AutosaveWritten) for m in seen[saved_at:]))
+        record = json.loads(app.autosave.path.read_text(encoding="utf-8"))
+        assert record["entry"]["english"] == "The first note, revised twice."  # not in the file: autosaved
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # leaving would lose it, so the author is asked
