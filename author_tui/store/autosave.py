@@ -9,6 +9,7 @@ removed when its entry is saved to the digest or deliberately discarded.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -131,7 +132,9 @@ class Autosave:
         with self._lock:
             if record is None:
                 self.epoch += 1
-            (record.path if record else self.path).unlink(missing_ok=True)
+            # A record that cannot be removed (its folder unusable) is at worst offered back once more.
+            with contextlib.suppress(OSError):
+                (record.path if record else self.path).unlink(missing_ok=True)
 
     def orphans(self) -> list[Record]:
         """Records for this digest left by owners that are no longer running, newest first."""

@@ -24,7 +24,7 @@ from author_tui.store.autosave import Autosave, Record, Slot
 from author_tui.tui.day_screen import DayScreen
 from author_tui.tui.document import DigestDocument, Pending
 from author_tui.tui.entry_screen import EntryScreen
-from author_tui.tui.messages import DigestSaved, ModelConnected, ModelUnavailable, SaveFailed
+from author_tui.tui.messages import DigestSaved, ModelConnected, ModelUnavailable, SaveFailed, reportable
 from author_tui.tui.modals import ConfirmScreen, ConflictScreen, RestoreScreen
 from author_tui.tui.widgets import StatusInfo
 
@@ -174,8 +174,8 @@ class AuthorApp(App[None]):
     def _write_document(self, pending: Pending, overwrite: bool, requester: Screen[Any], entry: Entry | None) -> None:
         try:
             self.document.write(pending, overwrite=overwrite)
-        except AuthorTuiError as error:
-            self.post_message(SaveFailed(error, requester, entry))
+        except Exception as error:  # noqa: BLE001 - StoreError, or anything else: never a silent failure
+            self.post_message(SaveFailed(reportable(error, self.document.path), requester, entry))
             return
         self.post_message(DigestSaved(str(self.document.path), pending.version, requester, entry))
 
@@ -220,8 +220,9 @@ class AuthorApp(App[None]):
             return
         question = "Quit? Unsaved changes stay in the autosave only if you are editing an entry."
         if isinstance(self.screen, EntryScreen):
-            self.screen.flush_autosave()
             question = "Quit? The entry being edited stays autosaved and is offered back next time."
+            if not self.screen.flush_autosave():
+                question = "Quit? The entry being edited could NOT be autosaved: quitting loses it."
         self.push_screen(ConfirmScreen(question, "Quit"), lambda yes: self.exit() if yes else None)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

@@ -24,6 +24,7 @@ from author_tui.core.model import Entry
 from author_tui.store.autosave import Slot
 from author_tui.tui import drafting
 from author_tui.tui.messages import (
+    AutosaveFailed,
     AutosaveWritten,
     DraftFailed,
     DraftReceived,
@@ -32,6 +33,7 @@ from author_tui.tui.messages import (
     GenerationFinished,
     StepStarted,
     TagsSuggested,
+    reportable,
 )
 from author_tui.tui.modals import ConfirmScreen
 from author_tui.tui.widgets import FieldBox, StatusBar, TagChips
@@ -68,6 +70,7 @@ class EntryScreen(Screen[None]):
         self.boxes = {name: FieldBox(name, label, one_line=one) for name, label, one in FIELDS}
         self._cancel: Any = None  # the running generation's CancelToken; None when nothing is generating
         self._autosave_timer: Timer | None = None
+        self._autosave_failing = False  # the last autosave failed (and the author was told)
         # Repaints are coalesced: a stream may deliver dozens of pieces a second, and the preview re-wraps the
         # whole entry; keystrokes must not queue behind either.
         self._preview_timer: Timer | None = None
@@ -137,13 +140,21 @@ class EntryScreen(Screen[None]):
         if self.current_entry() != self.saved:
             self._write_autosave(self.slot, self.current_entry(), self.app.autosave.epoch)  # type: ignore[attr-defined]
 
-    def flush_autosave(self) -> None:
-        """Write the autosave now, on this thread (before quitting: no debounce left pending)."""
+    def flush_autosave(self) -> bool:
+        """Write the autosave now, on this thread (before quitting: no debounce left pending); False when
+        it could not be written (the error is shown)."""
         if self._autosave_timer is not None:
             self._autosave_timer.stop()
             self._autosave_timer = None
-        if self.current_entry() != self.saved:
+        if self.current_entry() == self.saved:
+            return True
+        try:
             self.app.autosave.save(self.slot, self.current_entry())  # type: ignore[attr-defined]
+        except Exception as error:  # noqa: BLE001 - whatever it is, the author decides knowing it failed
+            self.notify(str(reportable(error, self.app.autosave.path)), severity="error",  # type: ignore[attr-defined]
+                        title="Autosave failed")
+            return False
+        return True
 
     def on_unmount(self) -> None:
         if self._cancel is not None:
@@ -151,9 +162,23 @@ class EntryScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="autosave", exit_on_error=False)
     def _write_autosave(self, slot: Slot, entry: Entry, epoch: int) -> None:
-        record = self.app.autosave.save(slot, entry, epoch)  # type: ignore[attr-defined]
+        autosave = self.app.autosave  # type: ignore[attr-defined]
+        try:
+            record = autosave.save(slot, entry, epoch)
+        except Exception as error:  # noqa: BLE001 - StoreError or anything else: the author must hear of it
+            self.post_message(AutosaveFailed(reportable(error, autosave.path)))
+            return
         if record is not None:
             self.post_message(AutosaveWritten(str(record.path)))
+
+    def on_autosave_failed(self, message: AutosaveFailed) -> None:
+        if not self._autosave_failing:  # once per run of failures, not at every keystroke's autosave
+            self.notify(f"{message.error}\nOnly this screen holds your changes: save with ctrl+s",
+                        severity="error", title="Autosave failed", timeout=20)
+        self._autosave_failing = True
+
+    def on_autosave_written(self, message: AutosaveWritten) -> None:
+        self._autosave_failing = False
 
     # --- generation -----------------------------------------------------------------------------------
 

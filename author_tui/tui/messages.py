@@ -10,9 +10,19 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
+from author_tui.errors import AuthorTuiError, StoreError
+
 if TYPE_CHECKING:
     from author_tui.core.model import Entry
-    from author_tui.errors import AuthorTuiError
+
+
+def reportable(error: Exception, path: object) -> AuthorTuiError:
+    """What a failed write of `path` tells the author: the error itself if it is ours, else a StoreError
+    naming the path (a worker must never die silently with the author believing the write happened)."""
+    if isinstance(error, AuthorTuiError):
+        return error
+    return StoreError(f"{path}: could not be written ({type(error).__name__}: {error})",
+                      "check the file and its folder (exists, writable, disk not full), then try again")
 
 
 class ModelConnected(Message):
@@ -125,3 +135,11 @@ class AutosaveWritten(Message):
     def __init__(self, path: str) -> None:
         super().__init__()
         self.path = path
+
+
+class AutosaveFailed(Message):
+    """The entry being edited could not be autosaved: until a write succeeds, only the screen holds it."""
+
+    def __init__(self, error: AuthorTuiError) -> None:
+        super().__init__()
+        self.error = error

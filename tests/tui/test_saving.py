@@ -10,9 +10,9 @@ import pytest
 
 from author_tui.core.digest import parse
 from author_tui.store.locks import file_lock
-from author_tui.tui.messages import AutosaveWritten, DigestSaved, SaveFailed
+from author_tui.tui.messages import AutosaveFailed, AutosaveWritten, DigestSaved, SaveFailed
 from author_tui.tui.modals import ConfirmScreen
-from tests.tui.conftest import DIGEST, MakeApp, Recorder, editor, until
+from tests.tui.conftest import DIGEST, MakeApp, Recorder, editor, paste_paper, until
 from tests.tui.test_errors import write_digest
 
 pytestmark = pytest.mark.anyio
@@ -69,3 +69,33 @@ async def test_text_typed_while_the_entry_is_saved_is_kept(make_app: MakeApp, wo
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)  # leaving would lose it, so the author is asked
+
+
+async def test_a_save_that_fails_on_disk_is_reported(make_app: MakeApp, workdir: Path) -> None:
+    path = write_digest(workdir)
+    app, seen = make_app(), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await pilot.press("J")
+        path.unlink()
+        path.mkdir()  # the file became a folder: reading it to compare fails with IsADirectoryError
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: seen.of(SaveFailed), timeout=5)
+        assert "2025-06-18.txt: could not be written (IsADirectoryError" in seen.notes()[-1]
+        assert app.status.modified and not seen.of(DigestSaved)
+
+
+async def test_an_autosave_that_fails_is_reported_once_and_quit_warns(make_app: MakeApp, workdir: Path) -> None:
+    (workdir / "drafts").mkdir()
+    (workdir / "drafts" / ".autosave").write_text("a file where the autosave folder should be")
+    app, seen = make_app(), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await paste_paper(pilot)
+        await until(pilot, lambda: seen.of(AutosaveFailed), timeout=5)
+        editor(app).boxes["note"].area.load_text("두 번째 시도입니다.")
+        await until(pilot, lambda: len(seen.of(AutosaveFailed)) >= 2, timeout=5)
+        failures = [n for n in seen.notes() if n.startswith("Autosave failed")]
+        assert len(failures) == 1 and ".autosave" in failures[0] and "ctrl+s" in failures[0]
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "could NOT be autosaved" in app.screen.question
