@@ -177,7 +177,11 @@ class DayScreen(Screen[None]):
     def resolve_conflict(self, choice: object) -> None:
         """The digest changed on disk: reload it (dropping the reordering), overwrite, or leave it."""
         if choice == "reload":
-            self.app.document.reload()  # type: ignore[attr-defined]
+            try:
+                self.app.document.reload()  # type: ignore[attr-defined]
+            except AuthorTuiError as error:  # the other writer left a file we cannot read: nothing changed
+                self.notify(str(error), severity="error", title="Not reloaded", timeout=15)
+                return
             self.app.document_changed()  # type: ignore[attr-defined]
             self.refresh_entries()
         elif choice == "overwrite":

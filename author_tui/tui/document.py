@@ -21,7 +21,7 @@ from pathlib import Path
 
 from author_tui.core.digest import parse, render
 from author_tui.core.model import Day, Digest, Entry
-from author_tui.errors import DiskChanged
+from author_tui.errors import DiskChanged, StoreError
 from author_tui.store.autosave import Slot
 from author_tui.store.files import Snapshot, read_or_none, write_atomic
 from author_tui.store.locks import file_lock
@@ -53,7 +53,11 @@ class DigestDocument:
     @classmethod
     def load(cls, path: Path) -> DigestDocument:
         """The digest at `path`; an absent file is an empty digest (the file appears on first save)."""
-        data = read_or_none(path)
+        try:
+            data = read_or_none(path)
+        except OSError as error:  # a folder in its place, no permission...: said as an error, with the path
+            raise StoreError(f"{path}: could not be read ({error.strerror or error})",
+                             "check that it is a readable file") from error
         digest = parse(data, str(path)) if data is not None else Digest()
         return cls(Path(path), digest, Snapshot.of(path, data))
 

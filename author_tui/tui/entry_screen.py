@@ -21,6 +21,7 @@ from textual.widgets import Footer, Label, Static, TextArea
 
 from author_tui.core.digest import entry_lines, problems
 from author_tui.core.model import Entry
+from author_tui.errors import AuthorTuiError
 from author_tui.store.autosave import Slot
 from author_tui.tui import drafting
 from author_tui.tui.messages import (
@@ -287,7 +288,12 @@ class EntryScreen(Screen[None]):
             self.notify("\n".join(found), severity="error", title="Cannot be written yet")
             return
         document = self.app.document  # type: ignore[attr-defined]
-        self.slot = document.merge(self.slot, entry) if merge else document.put(self.slot, entry)
+        try:
+            self.slot = document.merge(self.slot, entry) if merge else document.put(self.slot, entry)
+        except AuthorTuiError as error:  # the other writer left a file we cannot read: nothing changed
+            self.notify(f"{error}\nYour entry is kept here and autosaved", severity="error", title="Not merged",
+                        timeout=15)
+            return
         self.app.save_document(self, entry, overwrite=overwrite)  # type: ignore[attr-defined]
 
     def document_saved(self, entry: Entry | None) -> None:

@@ -11,7 +11,7 @@ import pytest
 from author_tui.core.digest import parse
 from author_tui.store.locks import file_lock
 from author_tui.tui.messages import AutosaveFailed, AutosaveWritten, DigestSaved, SaveFailed
-from author_tui.tui.modals import ConfirmScreen
+from author_tui.tui.modals import ConfirmScreen, ConflictScreen
 from tests.tui.conftest import DIGEST, MakeApp, Recorder, editor, paste_paper, until
 from tests.tui.test_errors import write_digest
 
@@ -99,3 +99,38 @@ async def test_an_autosave_that_fails_is_reported_once_and_quit_warns(make_app: 
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         assert "could NOT be autosaved" in app.screen.question
+
+
+MALFORMED = b"Not a day header\nSome title\n"
+
+
+async def test_merging_with_a_malformed_file_is_an_error_not_a_crash(make_app: MakeApp, workdir: Path) -> None:
+    path = write_digest(workdir)
+    app, seen = make_app(), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await pilot.press("enter")
+        editor(app).boxes["english"].area.load_text("The first note, revised.")
+        path.write_bytes(MALFORMED)  # another program wrote something that is not a digest
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ConflictScreen))
+        await pilot.click("#btn-merge")
+        await pilot.pause()
+        assert seen.notes()[-1].startswith("Not merged: drafts/2025-06-18.txt:1: expected")
+        assert editor(app).boxes["english"].text == "The first note, revised."
+        assert [e.title for e in app.document.digest.entries()][0] == "First Paper"
+    assert path.read_bytes() == MALFORMED
+
+
+async def test_reloading_a_malformed_file_is_an_error_not_a_crash(make_app: MakeApp, workdir: Path) -> None:
+    path = write_digest(workdir)
+    app, seen = make_app(), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await pilot.press("J")
+        path.write_bytes(MALFORMED)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ConflictScreen))
+        await pilot.click("#btn-reload")
+        await pilot.pause()
+        assert seen.notes()[-1].startswith("Not reloaded: drafts/2025-06-18.txt:1: expected")
+        assert app.status.modified and len(app.document.digest.entries()) == 3  # the reordering is kept
+    assert path.read_bytes() == MALFORMED
