@@ -155,7 +155,15 @@ class AuthorApp(App[None]):
             return  # "later": the record stays and is offered again on the next start
         if choice == "restore":
             self.push_screen(EntryScreen(record.slot, record.entry, restored=True))
-        self.autosave.discard(record)  # restored: the editor autosaves it again under this instance
+            # Adopted: written as this instance's record now, on this thread, and only then is the orphan
+            # removed, so at every moment one of the two records holds the entry.
+            try:
+                self.autosave.save(record.slot, record.entry)
+            except Exception as error:  # noqa: BLE001 - keep the orphan: it is offered again next time
+                self.notify(f"{reportable(error, self.autosave.path)}\nThe old record is kept",
+                            severity="error", title="Autosave failed")
+                return
+        self.autosave.discard(record)
 
     # --- saving the digest (for both screens) ----------------------------------------------------------
 

@@ -99,8 +99,6 @@ class EntryScreen(Screen[None]):
             self.boxes[name].area.load_text(text)
         self._refresh_preview()
         self.boxes["title" if not self.entry.title else "note"].area.focus()
-        if self.restored:
-            self._autosave_now()
 
     # --- the entry in the fields ----------------------------------------------------------------------
 

@@ -4,16 +4,20 @@ instances on one digest, and the day list's reorder / delete / save."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
+from author_tui.config import Settings
 from author_tui.core.digest import parse
+from author_tui.core.model import Entry
+from author_tui.store.autosave import Autosave, Record, Slot
 from author_tui.tui.day_screen import DayScreen
 from author_tui.tui.document import DigestDocument, DiskChanged
 from author_tui.tui.messages import AutosaveWritten, DigestSaved, SaveFailed
 from author_tui.tui.modals import ConfirmScreen, ConflictScreen, RestoreScreen
-from tests.tui.conftest import DIGEST, MakeApp, Recorder, editor, paste_paper, until
+from tests.tui.conftest import DIGEST, TODAY, MakeApp, Recorder, editor, paste_paper, until
 from tests.tui.test_errors import write_digest
 
 pytestmark = pytest.mark.anyio
@@ -162,3 +166,37 @@ async def test_an_untouched_digest_is_never_rewritten(make_app: MakeApp, workdir
     assert path.stat().st_mtime_ns == before and path.read_bytes() == DIGEST.encode()
 
 
+
+
+class HeldAutosave(Autosave):
+    """The editor's autosaves (the worker's, which pass an epoch) wait at a gate: as if the worker had not
+    run yet when the process is killed."""
+
+    gate = threading.Event()
+
+    def save(self, slot: Slot, entry: Entry, epoch: int | None = None) -> Record | None:
+        if epoch is not None:
+            self.gate.wait(5)
+        return super().save(slot, entry, epoch)
+
+
+async def test_a_restored_entry_is_always_in_some_record(make_app: MakeApp, settings: Settings,
+                                                          workdir: Path) -> None:
+    path = Path("drafts") / "2025-06-18.txt"
+    entry = Entry.model_validate({"title": "Recovered Paper", "note": "복구된 노트군요.", "tags": ["x"]})
+    orphan = Autosave(settings.drafts_dir, path, owner="111").save(Slot(TODAY), entry)
+    assert orphan is not None
+    app = make_app(owner="222", dead=lambda owner: owner == "111")
+    app.autosave = HeldAutosave(settings.drafts_dir, path, owner="222", is_alive=lambda owner: owner != "111")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.click("#btn-restore")
+            await pilot.pause()
+            assert editor(app).boxes["title"].text == "Recovered Paper"
+            records = list((workdir / "drafts" / ".autosave").glob("*.json"))  # a kill -9 here loses nothing
+            assert [r.name for r in records] == [app.autosave.path.name]
+            kept = json.loads(records[0].read_text(encoding="utf-8"))["entry"]
+            assert kept["title"] == "Recovered Paper" and kept["note"] == "복구된 노트군요."
+    finally:
+        HeldAutosave.gate.set()
