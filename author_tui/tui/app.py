@@ -24,19 +24,34 @@ from author_tui.store.autosave import Autosave, Record, Slot
 from author_tui.tui.day_screen import DayScreen
 from author_tui.tui.document import DigestDocument, Pending
 from author_tui.tui.entry_screen import EntryScreen
-from author_tui.tui.messages import DigestSaved, ModelConnected, ModelUnavailable, SaveFailed, reportable
+from author_tui.tui.messages import (
+    DigestSaved,
+    ModelConnected,
+    ModelStarting,
+    ModelUnavailable,
+    SaveFailed,
+    reportable,
+)
 from author_tui.tui.modals import ConfirmScreen, ConflictScreen, RestoreScreen
 from author_tui.tui.widgets import StatusInfo
 
 EditorRunner = Callable[[str, str], "str | None"]
+Progress = Callable[[str], None]
 
 
-def connect_model(settings: Any) -> tuple[Any, str, str]:
-    """The Authoring use cases over the configured endpoint (starting the embedded model if needed)."""
-    from author_tui.llm import build_authoring, endpoint_and_model
+def connect_model(settings: Any, progress: Progress = lambda step: None) -> tuple[Any, str, str]:
+    """The Authoring use cases over the configured endpoint (starting the embedded model if needed), with
+    examples and tags from the archive. `progress` hears each slow step, for the status bar: indexing the
+    author's 3,468 notes takes ~5-8 s, starting the embedded model longer."""
+    from author_tui.llm import build_authoring, endpoint_and_model, load_docs
 
+    progress("connecting" if settings.base_url else "starting the embedded model")
     endpoint, model = endpoint_and_model(settings)
-    return build_authoring(settings), endpoint, model
+    progress("loading the archive")
+    docs = load_docs(settings)
+    if docs:
+        progress(f"indexing {len(docs):,} archive notes")
+    return build_authoring(settings, docs), endpoint, model
 
 
 class AuthorApp(App[None]):
@@ -52,7 +67,7 @@ class AuthorApp(App[None]):
         *,
         today: dt.date | None = None,
         now: Callable[[], dt.datetime] = dt.datetime.now,
-        model_factory: Callable[[Any], tuple[Any, str, str]] = connect_model,
+        model_factory: Callable[[Any, Progress], tuple[Any, str, str]] = connect_model,
         autosave: Autosave | None = None,
         autosave_delay: float = 0.8,
         editor: EditorRunner | None = None,
@@ -91,7 +106,7 @@ class AuthorApp(App[None]):
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
     def _connect_model(self, settings: Any) -> None:
         try:
-            authoring, endpoint, model = self._model_factory(settings)
+            authoring, endpoint, model = self._model_factory(settings, self._model_starting)
         except AuthorTuiError as error:
             self.post_message(ModelUnavailable(error))
             return
@@ -103,13 +118,21 @@ class AuthorApp(App[None]):
             return
         self.post_message(ModelConnected(authoring, endpoint, model))
 
+    def _model_starting(self, step: str) -> None:
+        """Called on the worker thread: the status bar shows the step via a message."""
+        self.post_message(ModelStarting(step))
+
+    def on_model_starting(self, message: ModelStarting) -> None:
+        if self.status.state == "starting":
+            self._update_status(detail=message.step)
+
     def on_model_connected(self, message: ModelConnected) -> None:
         self.authoring = message.authoring
-        self._update_status(endpoint=message.endpoint, model=message.model, state="ready")
+        self._update_status(endpoint=message.endpoint, model=message.model, state="ready", detail="")
 
     def on_model_unavailable(self, message: ModelUnavailable) -> None:
         self._model_error = message.error
-        self._update_status(state="unavailable")
+        self._update_status(state="unavailable", detail="")
         self.notify(str(message.error), severity="error", title="No model", timeout=15)
 
     def model_problem(self) -> str:

@@ -33,6 +33,14 @@ class ModelConnected(Message):
         self.authoring, self.endpoint, self.model = authoring, endpoint, model
 
 
+class ModelStarting(Message):
+    """Setting up the model is at `step` (starting the embedded server, loading the archive, indexing it)."""
+
+    def __init__(self, step: str) -> None:
+        super().__init__()
+        self.step = step
+
+
 class ModelUnavailable(Message):
     """No model could be reached or started; drafting is off until settings change."""
 

@@ -117,6 +117,7 @@ class StatusInfo:
     endpoint: str = ""
     model: str = ""
     state: str = "starting"  # starting | ready | unavailable
+    detail: str = ""  # while starting: the step it is at ("loading the archive")
     tokens: int = 0
     requests: int = 0
     cache_hits: int = 0
@@ -125,7 +126,8 @@ class StatusInfo:
 
     def render(self) -> str:
         where = f"{self.endpoint} · {self.model}" if self.model else self.endpoint
-        model = f"model: {where} ({self.state})" if where else f"model: {self.state}"
+        state = f"{self.state}: {self.detail}" if self.detail else self.state
+        model = f"model: {where} ({state})" if where else f"model: {state}"
         usage = f"tokens {self.tokens:,} in {self.requests} calls · cache hits {self.cache_hits}"
         file = self.file + (" [modified]" if self.modified else "")
         return f"{model} │ {usage} │ {file}"

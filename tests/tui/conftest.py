@@ -100,7 +100,7 @@ MakeApp = Callable[..., AuthorApp]
 FAKE_ENDPOINT = ("http://127.0.0.1:8080/v1", "scripted")
 
 
-def no_model(settings: Any) -> tuple[Any, str, str]:
+def no_model(settings: Any, progress: Any = None) -> tuple[Any, str, str]:
     """For tests that never call the model: the status bar shows a fixed endpoint, drafting is off."""
     return None, *FAKE_ENDPOINT
 

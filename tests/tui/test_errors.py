@@ -58,7 +58,7 @@ async def test_rate_limit_is_shown(make_app: MakeApp, answers: Any) -> None:
 
 
 async def test_no_model_is_shown_in_the_status_bar_and_on_draft(make_app: MakeApp) -> None:
-    def broken(settings: Any) -> Any:
+    def broken(settings: Any, progress: Any) -> Any:
         raise ModelError("the embedded model is not installed", "pip install 'author-tui[local]'")
 
     app, seen = make_app(model_factory=broken), Recorder()
@@ -72,7 +72,7 @@ async def test_no_model_is_shown_in_the_status_bar_and_on_draft(make_app: MakeAp
 
 
 async def test_an_unexpected_failure_to_connect_is_shown_not_left_starting(make_app: MakeApp) -> None:
-    def crashing(settings: Any) -> Any:
+    def crashing(settings: Any, progress: Any) -> Any:
         raise RuntimeError("llama.cpp exited with status 139")
 
     app, seen = make_app(model_factory=crashing), Recorder()

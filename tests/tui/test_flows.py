@@ -4,12 +4,14 @@ then what the screen and the files hold."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import Button
 
+from author_tui.tui.app import connect_model
 from author_tui.tui.entry_screen import EntryScreen
 from author_tui.tui.messages import (
     AutosaveWritten,
@@ -21,7 +23,9 @@ from author_tui.tui.messages import (
     TagsSuggested,
 )
 from author_tui.tui.modals import ConfirmScreen
+from author_tui.tui.widgets import StatusBar
 from tests.tui.conftest import ENGLISH, NOTE, MakeApp, Recorder, editor, paste_paper, ready, until
+from tests.tui.test_errors import write_digest
 
 pytestmark = pytest.mark.anyio
 SIZE = (140, 45)
@@ -186,3 +190,31 @@ async def test_quitting_with_unsaved_changes_asks_first(make_app: MakeApp, workd
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
         assert app.is_running
+
+
+async def test_the_status_bar_says_what_the_start_is_waiting_for(make_app: MakeApp, settings: Any,
+                                                                 workdir: Path) -> None:
+    write_digest(workdir)  # the drafts folder is the archive when none is configured: three notes
+    steps: list[str] = []
+    go_on = threading.Event()
+
+    def slow(settings: Any, progress: Any) -> Any:
+        def step(text: str) -> None:
+            steps.append(text)
+            progress(text)
+            if text.startswith("indexing"):
+                go_on.wait(5)  # hold here, as building the tag engine over 3,468 notes does for seconds
+
+        return connect_model(settings, step)
+
+    app = make_app(model_factory=slow)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            bar = app.screen.query_one(StatusBar)
+            await until(pilot, lambda: "(starting: indexing 3 archive notes)" in str(bar.render()))
+            go_on.set()
+            await ready(pilot)
+            assert app.status.state == "ready" and "(ready)" in str(bar.render())
+    finally:
+        go_on.set()
+    assert steps == ["connecting", "loading the archive", "indexing 3 archive notes"]
