@@ -27,6 +27,7 @@ from author_tui.core import batch
 from author_tui.core.authoring import Authoring, Cancelled, CancelToken, Usage
 from author_tui.core.batch import FilePlan, Job
 from author_tui.core.prompting import PromptTemplate
+from author_tui.core.text import has_hangul
 from author_tui.errors import AuthorTuiError, FormatError
 from author_tui.store.archive import archive_files
 from author_tui.store.files import read_or_none, replace_if_unchanged
@@ -276,8 +277,12 @@ def translator(authoring: Authoring, cancel: CancelToken) -> Translate:
         except AuthorTuiError as error:
             _fail(outcome, error.message)
             return outcome
-        outcome.status, outcome.english = "translated", result.value.english
         outcome.warnings = [str(w) for w in result.warnings]
+        if has_hangul(result.value.english) or not result.value.english.strip():
+            # Not a translation (a small model may echo the Korean): report it, never write it as English.
+            _fail(outcome, "the model gave no English translation (Hangul left in it, or empty), even on retry")
+            return outcome
+        outcome.status, outcome.english = "translated", result.value.english
         return outcome
 
     return translate

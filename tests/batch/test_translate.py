@@ -185,3 +185,11 @@ def test_a_run_stops_when_the_model_keeps_failing(tmp_path, translate):
         assert 10 <= refusing.total <= 12  # not 30 x retries: the endpoint refuses the key every time
     assert ran.code == 1 and "stopped after 10 failures in a row" in ran.err and "refused the API key" in ran.err
     assert "translated 0 of 30 entries" in ran.out
+
+
+def test_korean_echoed_back_twice_is_a_failure_and_never_written_as_english(files, translate, server):
+    server.responder = translating(lambda note: note)  # a small model that copies the Korean, even on retry
+    before = snapshot(files)
+    ran = translate(files / "vault")
+    assert snapshot(files) == before
+    assert ran.code == 1 and "gave no English translation" in ran.err
