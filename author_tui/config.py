@@ -185,6 +185,7 @@ def load_settings(**flags: Any) -> Settings:
     unknown = set(given) - set(Settings.model_fields)
     if unknown:
         raise ConfigError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    _check_file_keys(config_path())
     try:
         settings = Settings(**given)
     except ValidationError as error:
@@ -194,6 +195,21 @@ def load_settings(**flags: Any) -> Settings:
         raise ConfigError(f"invalid settings: {error}", hint=f"fix the TOML syntax of {config_path()}") from None
     object.__setattr__(settings, "_origins", _origins(given))
     return settings
+
+
+def _check_file_keys(path: Path) -> None:
+    """A misspelt key in the TOML file would otherwise be ignored without a word (`temprature = 0.9`)."""
+    import difflib
+    import tomllib
+
+    try:
+        keys = set(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError):  # absent: nothing to check; broken TOML: reported when it is read
+        return
+    for key in sorted(keys - set(Settings.model_fields)):
+        close = difflib.get_close_matches(key, list(Settings.model_fields), n=1)
+        hint = f"did you mean `{close[0]}`?" if close else "see `author-tui config --explain` for the settings"
+        raise ConfigError(f"{path}: unknown setting `{key}`", hint)
 
 
 def _invalid(error: ValidationError, given: dict[str, Any]) -> str:

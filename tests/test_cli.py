@@ -49,3 +49,12 @@ def test_a_bad_setting_is_one_line_naming_its_source(monkeypatch: pytest.MonkeyP
     assert cli.main(["config"]) == 1
     err = capsys.readouterr().err
     assert "temperature = 'warm' (env AUTHOR_TUI_TEMPERATURE)" in err and "pydantic.dev" not in err
+
+
+def test_a_misspelt_key_in_the_config_file_is_named_with_a_suggestion(
+    isolated_user_dirs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (isolated_user_dirs / "config.toml").write_text("temprature = 0.9\n", encoding="utf-8")
+    assert cli.main(["config"]) == 1
+    err = capsys.readouterr().err
+    assert "unknown setting `temprature`" in err and "did you mean `temperature`?" in err
