@@ -198,12 +198,13 @@ def _render_note(note: Note, tags: list[str]) -> bytes:
 
 def _load_digest(path: Path, data: bytes) -> Target:
     from author_tui.core import digest
+    from author_tui.store.archive import entry_key
 
     parsed = digest.parse(data, str(path))
     if digest.render(parsed) != data:  # then a rewrite could touch more than the tag lines: refuse
         raise EntryError(f"{path} does not read back byte for byte", "run `author-tui check` on it")
     entries = parsed.entries()
-    items = [Item(f"{path}#{n}", entry) for n, entry in enumerate(entries, 1)]
+    items = [Item(entry_key(path, n), entry) for n, entry in enumerate(entries, 1)]
     return Target(path, items, lambda tags: _render_digest(parsed, entries, tags), data)
 
 

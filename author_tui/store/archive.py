@@ -31,6 +31,11 @@ class ArchiveLoad:
     warnings: list[str] = field(default_factory=list)
 
 
+def entry_key(path: Path | str, number: int) -> str:
+    """The key of a digest's `number`-th entry (from 1): what retrieval excludes, what reports name."""
+    return f"{path}#{number}"
+
+
 def load_archive(paths: Sequence[Path] | Path, warnings: list[str] | None = None) -> list[ArchiveDoc]:
     """Every paper note under `paths`, in a stable order. Skipped files are appended to `warnings`."""
     loaded = scan_archive(paths)
@@ -118,4 +123,4 @@ def _load_digest(path: Path, data: bytes, loaded: ArchiveLoad) -> None:
     for day in parsed.days:
         for entry in day.entries:
             number += 1
-            loaded.docs.append(ArchiveDoc(key=f"{path}#{number}", date=day.date, entry=entry))
+            loaded.docs.append(ArchiveDoc(key=entry_key(path, number), date=day.date, entry=entry))

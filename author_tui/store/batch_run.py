@@ -29,7 +29,7 @@ from author_tui.core.batch import FilePlan, Job
 from author_tui.core.prompting import PromptTemplate
 from author_tui.core.text import has_hangul
 from author_tui.errors import AuthorTuiError, FormatError
-from author_tui.store.archive import archive_files
+from author_tui.store.archive import archive_files, entry_key
 from author_tui.store.files import read_or_none, replace_if_unchanged
 
 Status = Literal["translated", "failed", "interrupted", "planned"]
@@ -292,7 +292,7 @@ def archive_key(job: Job) -> str:
     """The entry's key among the archive's notes (`store.archive`): with --force and the archive set to
     the files being translated, an entry's own old English must not be its own few-shot example.
     (Retrieval also leaves out the same paper by title and link; the key covers an entry without them.)"""
-    return f"{job.path}#{job.index + 1}" if batch.kind_of(job.path) == "digest" else job.path
+    return entry_key(job.path, job.index + 1) if batch.kind_of(job.path) == "digest" else job.path
 
 
 def _with_prompt(authoring: Authoring, template: PromptTemplate) -> Authoring:
