@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from author_tui.errors import ModelError
-from author_tui.llm import local_server
+from author_tui.llm import local_server, supervisor
 from author_tui.llm.local_server import LocalServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,7 +164,7 @@ def test_a_crash_loop_is_not_restarted_forever(tmp_path: Path) -> None:
     with LocalServer(static_server(tmp_path)) as server:
         assert server.pid is not None
         [child] = children(server.pid)
-        for _ in range(local_server.CRASH_RESTARTS):
+        for _ in range(supervisor.CRASH_RESTARTS):
             os.kill(child, signal.SIGSEGV)
             child = wait_for_new_child(server.pid, child, server.url)
         os.kill(child, signal.SIGSEGV)

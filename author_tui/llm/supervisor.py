@@ -1,0 +1,105 @@
+"""The embedded server's supervisor: a tiny process between author-tui and llama.cpp.
+
+Why a process of its own: the server must die with the app however the app ends (exit, Ctrl-C, kill -9).
+PR_SET_PDEATHSIG armed from the app would fire when the app's starting *thread* ends, not its process; so
+`LocalServer` starts this supervisor, which watches a pipe from the app (EOF: the app is gone), arms
+PDEATHSIG for llama.cpp from its own single thread, and restarts a server that crashed.
+
+    python -m author_tui.llm.supervisor --watch-fd FD -- COMMAND...
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A preexec_fn that makes the child get SIGKILL when `parent` dies (Linux only; else None)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before fork: nothing to load in the child
+
+    def arm() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(1)
+
+    return arm
+
+
+CRASH_RESTARTS = 3  # per CRASH_WINDOW seconds; past that a crash is final (a crash loop helps no one)
+CRASH_WINDOW = 60.0
+
+
+def supervise(watch_fd: int, command: Sequence[str], grace: float = 5.0) -> int:
+    """Run `command` until `watch_fd` reaches EOF (parent gone) or we get a stop signal.
+
+    A server killed by a signal we did not send (llama.cpp segfaults on some inputs, e.g. a grammar it
+    cannot parse) is started again with the same command, hence on the same port: the request that
+    crashed it fails, the ones after it work. An ordinary exit ends the supervisor with the same code.
+    """
+    stopping = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, request_stop)
+    crashes: list[float] = []
+    arm = _die_with_parent(os.getpid())
+
+    def spawn() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(list(command), preexec_fn=arm)
+
+    child = spawn()
+    while not stopping:
+        if child.poll() is not None:
+            if not _may_restart(child.returncode, crashes):
+                return child.returncode
+            print(f"author-tui: the server crashed (signal {-child.returncode}); starting it again",
+                  file=sys.stderr, flush=True)
+            child = spawn()
+        readable, _, _ = select.select([watch_fd], [], [], 0.2)
+        if readable and not os.read(watch_fd, 64):
+            break  # EOF: the parent closed its end or died
+    return _stop_child(child, grace)
+
+
+def _may_restart(returncode: int, crashes: list[float]) -> bool:
+    """True for a crash (killed by a signal) that is not part of a crash loop; records it."""
+    now = time.monotonic()
+    crashes[:] = [t for t in crashes if now - t < CRASH_WINDOW] + [now]
+    return returncode < 0 and len(crashes) <= CRASH_RESTARTS
+
+
+def _stop_child(child: subprocess.Popen[bytes], grace: float) -> int:
+    if child.poll() is not None:
+        return child.returncode
+    child.terminate()
+    try:
+        child.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        child.kill()  # e.g. a generation still running after SIGTERM
+        child.wait()
+    return 0
+
+
+def _main(argv: Sequence[str]) -> int:
+    if len(argv) < 4 or argv[0] != "--watch-fd" or argv[2] != "--":
+        print("usage: python -m author_tui.llm.supervisor --watch-fd FD -- COMMAND...", file=sys.stderr)
+        return 2
+    return supervise(int(argv[1]), argv[3:])
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))
