@@ -218,3 +218,47 @@ async def test_the_status_bar_says_what_the_start_is_waiting_for(make_app: MakeA
     finally:
         go_on.set()
     assert steps == ["connecting", "loading the archive", "indexing 3 archive notes"]
+
+
+PAST_DAY = """\
+2025년 6월 17일
+Rotary position interpolation for long context windows
+(A)
+We extend the context window of rotary embeddings by interpolation.
+RoPE 보간으로 긴 문맥을 늘리는 방법이군요.
+#long-context #rope
+Longer context through rotary scaling
+(B)
+Scaling rotary position embeddings extends the context length.
+RoPE 스케일링으로 Long Context를 늘렸네요.
+#long-context
+Reward models for math reasoning
+(C)
+A reward model trained for reasoning with reinforcement learning.
+추론 RL의 Reward Model이군요.
+#rl #reasoning
+Diffusion models for image generation
+(D)
+We sample images with a diffusion model.
+이미지 Diffusion 모델이네요.
+#diffusion"""
+
+
+async def test_without_rerank_the_engine_picks_tags_and_offers_the_rest_switched_off(
+    make_app: MakeApp, settings: Any, server: Any
+) -> None:
+    (settings.drafts_dir / "2025-06-17.txt").parent.mkdir(parents=True, exist_ok=True)
+    (settings.drafts_dir / "2025-06-17.txt").write_text(PAST_DAY, encoding="utf-8")  # the default archive
+    settings.tag_rerank = False
+    app, seen = make_app(model=True), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await ready(pilot)
+        await paste_paper(pilot)
+        await until(pilot, lambda: app.authoring is not None)
+        await pilot.press("ctrl+g")
+        await until(pilot, lambda: seen.of(TagsSuggested))
+        suggested = seen.of(TagsSuggested)[0]
+        chips = {chip.name: chip.has_class("-on") for chip in editor(app).query(Button) if chip.has_class("chip")}
+        assert "long-context" in suggested.tags and server.total == 0  # no model call for the tags
+        assert suggested.alternatives and all(not chips[tag] for tag in suggested.alternatives)
+        assert all(chips[tag] for tag in suggested.tags)
