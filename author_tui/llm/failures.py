@@ -104,7 +104,8 @@ def explain(error: BaseException, endpoint: str, model: str, timeout: float) -> 
     if isinstance(error, openai.APIConnectionError | httpx2.ConnectError):
         return ModelError(
             f"cannot reach {endpoint}",
-            hint="check --base-url / AUTHOR_TUI_BASE_URL and that the server is running",
+            hint="check --base-url / AUTHOR_TUI_BASE_URL and that the server is running "
+            "(the embedded model, if it crashed, is started again on the next request)",
         )
     if isinstance(error, openai.APIStatusError):
         return ModelError(
