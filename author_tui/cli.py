@@ -53,10 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version"):
         argv.insert(0, "edit")  # `author-tui --date 2025-06-17` is the bare command with edit's options
     parser = build_parser(only=argv[0] if argv[0] in command_names() else None)
-    args = parser.parse_args(argv)
-    if not hasattr(args, "func"):
-        parser.print_help()
-        return 2
+    args = parser.parse_args(argv)  # argv always names a command here, so args.func is set
     try:
         return int(args.func(args) or 0)
     except AuthorTuiError as error:
