@@ -28,7 +28,7 @@ import termios
 import time
 from pathlib import Path
 
-from author_tui.llm.scripted_server import Reply, ScriptedServer, structured_content
+from tests.support.scripted_server import ScriptedReply, ScriptedServer, structured_content
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGEST = "2025년 6월 18일\nA Paper\n(A. Author)\nAn abstract.\n짧은 노트군요.\nA short note.\n#llm"
@@ -153,9 +153,9 @@ def keystroke_latency(keys: int, server: ScriptedServer, url: str, stream: bool 
     return latencies, still_streaming
 
 
-def streaming_responder(body: dict) -> Reply:
+def streaming_responder(body: dict) -> ScriptedReply:
     values = {"note": LONG_NOTE, "english": "A long note.", "tags": ["llm"], "new_tags": []}
-    return Reply(content=structured_content(body, values), chunk_delay=0.08)
+    return ScriptedReply(content=structured_content(body, values), chunk_delay=0.08)
 
 
 def main(argv: list[str] | None = None) -> int:

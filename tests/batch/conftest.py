@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from author_tui.cli import main
-from author_tui.llm.scripted_server import ScriptedServer
+from tests.support.scripted_server import ScriptedServer
 from tests.batch.fakes import translating
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "batch"

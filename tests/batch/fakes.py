@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from author_tui.core.text import HANGUL
-from author_tui.llm.scripted_server import Reply, structured_content
+from tests.support.scripted_server import ScriptedReply, structured_content
 
 NOTE = re.compile(r"Korean note:\n(.*?)\n\nTranslate the Korean note", re.DOTALL)
 
@@ -35,10 +35,10 @@ def english_for(note: str) -> str:
     return "\n".join(lines)
 
 
-def translating(transform: Callable[[str], str] = english_for) -> Callable[[dict[str, Any]], Reply | str]:
+def translating(transform: Callable[[str], str] = english_for) -> Callable[[dict[str, Any]], ScriptedReply | str]:
     """A responder answering each translate request with `transform(note)`, shaped as the request asks."""
 
-    def respond(body: dict[str, Any]) -> Reply | str:
+    def respond(body: dict[str, Any]) -> ScriptedReply | str:
         return structured_content(body, {"english": transform(note_of(body))})
 
     return respond

@@ -6,7 +6,7 @@ import json
 import random
 import threading
 
-from author_tui.llm.scripted_server import Reply, ScriptedServer
+from tests.support.scripted_server import ScriptedReply, ScriptedServer
 from tests.batch.conftest import inserted_english, snapshot, write_digest, write_notes
 from tests.batch.fakes import english_for, note_of, translating
 
@@ -18,17 +18,17 @@ def faulty(seed: int = 7, rate: float = 0.2, injected: list[int] | None = None):
     in the English); notes marked DOOMED always get 500; the rest a good translation."""
     rng, lock, good = random.Random(seed), threading.Lock(), translating()
     faults = [
-        lambda body: Reply.rate_limited(retry_after=0),
-        lambda body: Reply.server_error(),
-        lambda body: Reply.slow(3.0, good(body)),  # past the 1 s timeout
-        lambda body: Reply.malformed(),
-        lambda body: Reply.cut(str(good(body)), after=1),
+        lambda body: ScriptedReply.rate_limited(retry_after=0),
+        lambda body: ScriptedReply.server_error(),
+        lambda body: ScriptedReply.slow(3.0, good(body)),  # past the 1 s timeout
+        lambda body: ScriptedReply.malformed(),
+        lambda body: ScriptedReply.cut(str(good(body)), after=1),
         lambda body: translating(lambda note: "한국어가 남은 번역.")(body),  # fails the output checks
     ]
 
     def respond(body):
         if DOOMED in note_of(body):
-            return Reply.server_error("always failing")
+            return ScriptedReply.server_error("always failing")
         with lock:
             kind = rng.randrange(len(faults)) if rng.random() < rate else None
             if kind is not None and injected is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from author_tui.llm.scripted_server import ScriptedServer
+from tests.support.scripted_server import ScriptedServer
 from tests.batch.conftest import inserted_english, snapshot, write_digest, write_notes
 from tests.batch.fakes import note_of, translating
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from author_tui.cli import main
 from author_tui.core import digest, vault
-from author_tui.llm.scripted_server import ScriptedServer, structured_content
+from tests.support.scripted_server import ScriptedServer, structured_content
 from tests.batch.conftest import inserted_english, snapshot, write_notes
 from tests.batch.fakes import english_for, note_of, translating
 

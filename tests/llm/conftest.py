@@ -11,7 +11,7 @@ import pytest
 from author_tui.llm.cache import EndpointMemory, ReplyCache
 from author_tui.llm.client import ClientOptions, OpenAIModelClient
 from author_tui.llm.failures import Backoff
-from author_tui.llm.scripted_server import ScriptedServer
+from tests.support.scripted_server import ScriptedServer
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 from author_tui.core.authoring import ModelRequest, NoteDraft
 from author_tui.core.prompting import Message
 from author_tui.llm.cache import EndpointMemory, ReplyCache, cache_key
-from author_tui.llm.scripted_server import json_reply
+from tests.support.scripted_server import json_reply
 
 REQUEST = ModelRequest("draft", (Message("user", "paper"),), "prompt-v1", preview_field="note")
 SCHEMA = NoteDraft.model_json_schema()
@@ -82,7 +82,7 @@ def test_endpoint_memory_is_per_endpoint_and_model(tmp_path: Path):
 
 
 def test_the_embedded_server_is_one_endpoint_whatever_its_port(make_client):
-    from author_tui.llm.scripted_server import ScriptedServer
+    from tests.support.scripted_server import ScriptedServer
 
     with ScriptedServer([json_reply(note="첫 서버.")]) as first, ScriptedServer() as second:
         make_client(cache=True, url=first.url, identity="embedded").generate(REQUEST, NoteDraft)

@@ -9,14 +9,14 @@ import pytest
 from author_tui.core.authoring import Cancelled, CancelToken, ModelRequest, NoteDraft
 from author_tui.core.prompting import Message
 from author_tui.errors import ModelError
-from author_tui.llm.scripted_server import Reply, ScriptedServer, json_reply
+from tests.support.scripted_server import ScriptedReply, ScriptedServer, json_reply
 
 REQUEST = ModelRequest("draft", (Message("system", "s"), Message("user", "paper")), "hash", preview_field="note")
 GOOD = json_reply(note="좋은 노트네요.")
 
 
 def test_a_plain_reply_comes_back_validated_with_usage(server, make_client):
-    server.enqueue(Reply(content=GOOD, prompt_tokens=120, completion_tokens=9, cached_tokens=100))
+    server.enqueue(ScriptedReply(content=GOOD, prompt_tokens=120, completion_tokens=9, cached_tokens=100))
     reply = make_client().generate(REQUEST, NoteDraft)
     assert reply.value.note == "좋은 노트네요."
     assert (reply.usage.prompt_tokens, reply.usage.completion_tokens, reply.usage.cached_tokens) == (120, 9, 100)
@@ -37,21 +37,21 @@ def test_a_watched_reply_streams_and_unwatched_ones_share_one_connection(server,
 
 
 def test_429_is_retried_after_the_servers_retry_after(server, make_client, sleeps):
-    server.enqueue(Reply.rate_limited(retry_after=7), GOOD)
+    server.enqueue(ScriptedReply.rate_limited(retry_after=7), GOOD)
     assert make_client().generate(REQUEST, NoteDraft).value.note == "좋은 노트네요."
     assert sleeps == [7.0]
     assert server.total == 2
 
 
 def test_500_is_retried_with_exponential_backoff(server, make_client, sleeps):
-    server.enqueue(Reply.server_error(), Reply.server_error(), "<note>좋은 노트네요.</note>")
+    server.enqueue(ScriptedReply.server_error(), ScriptedReply.server_error(), "<note>좋은 노트네요.</note>")
     reply = make_client(rung="tagged").generate(REQUEST, NoteDraft)  # the last rung: a 500 is no refusal
     assert reply.value.note == "좋은 노트네요."
     assert sleeps == [0.5, 1.0]
 
 
 def test_rate_limited_every_time_gives_one_clear_error(server, make_client):
-    server.enqueue(*[Reply.rate_limited(retry_after=0)] * 3)
+    server.enqueue(*[ScriptedReply.rate_limited(retry_after=0)] * 3)
     with pytest.raises(ModelError, match="rate limited") as caught:
         make_client(max_retries=2).generate(REQUEST, NoteDraft)
     assert "--concurrency" in caught.value.hint
@@ -59,25 +59,25 @@ def test_rate_limited_every_time_gives_one_clear_error(server, make_client):
 
 
 def test_a_reply_slower_than_the_timeout_is_retried_then_reported(server, make_client):
-    server.enqueue(Reply.slow(2.0, GOOD), Reply.slow(2.0, GOOD))
+    server.enqueue(ScriptedReply.slow(2.0, GOOD), ScriptedReply.slow(2.0, GOOD))
     with pytest.raises(ModelError, match=r"did not answer within 0.3s") as caught:
         make_client(timeout=0.3, max_retries=1).generate(REQUEST, NoteDraft)
     assert "--timeout" in caught.value.hint
 
 
 def test_a_slow_reply_then_a_fast_one_succeeds(server, make_client):
-    server.enqueue(Reply.slow(2.0, GOOD), GOOD)
+    server.enqueue(ScriptedReply.slow(2.0, GOOD), GOOD)
     assert make_client(timeout=0.3).generate(REQUEST, NoteDraft).value.note == "좋은 노트네요."
 
 
 def test_malformed_json_is_retried(server, make_client):
-    server.enqueue(Reply.malformed(), GOOD)
+    server.enqueue(ScriptedReply.malformed(), GOOD)
     assert make_client().generate(REQUEST, NoteDraft).value.note == "좋은 노트네요."
     assert server.total == 2
 
 
 def test_a_stream_cut_midway_is_retried_and_the_preview_restarts(server, make_client):
-    server.enqueue(Reply.cut(json_reply(note="잘린 스트림입니다. " * 5), after=3), GOOD)
+    server.enqueue(ScriptedReply.cut(json_reply(note="잘린 스트림입니다. " * 5), after=3), GOOD)
     seen: list[str] = []
     reply = make_client().generate(REQUEST, NoteDraft, on_delta=seen.append)
     assert reply.value.note == "좋은 노트네요."
@@ -86,20 +86,20 @@ def test_a_stream_cut_midway_is_retried_and_the_preview_restarts(server, make_cl
 
 
 def test_a_stream_cut_every_time_is_a_broken_reply_error(server, make_client):
-    server.enqueue(*[Reply.cut(GOOD, after=1)] * 3)
+    server.enqueue(*[ScriptedReply.cut(GOOD, after=1)] * 3)
     with pytest.raises(ModelError, match="cannot reach|broken reply"):
         make_client().generate(REQUEST, NoteDraft, on_delta=lambda text: None)
     assert server.total == 3
 
 
 def test_a_plain_reply_cut_midway_is_retried(server, make_client):
-    server.enqueue(Reply.cut(json_reply(note="잘린 답입니다.")), GOOD)
+    server.enqueue(ScriptedReply.cut(json_reply(note="잘린 답입니다.")), GOOD)
     assert make_client().generate(REQUEST, NoteDraft).value.note == "좋은 노트네요."
     assert server.total == 2
 
 
 def test_a_plain_reply_cut_every_time_is_a_broken_reply_error(server, make_client):
-    server.enqueue(*[Reply.cut(GOOD)] * 3)
+    server.enqueue(*[ScriptedReply.cut(GOOD)] * 3)
     with pytest.raises(ModelError, match="cannot reach|broken reply"):
         make_client().generate(REQUEST, NoteDraft)
     assert server.total == 3
@@ -140,14 +140,14 @@ def test_reasoning_blocks_are_stripped_even_unclosed(server, make_client):
 @pytest.mark.parametrize(
     ("reply", "message", "hint"),
     [
-        (Reply.failure(401, "Incorrect API key provided", "invalid_api_key"), "refused the API key", "API_KEY"),
+        (ScriptedReply.failure(401, "Incorrect API key provided", "invalid_api_key"), "refused the API key", "API_KEY"),
         (
-            Reply.failure(404, "The model does not exist", "model_not_found"),
+            ScriptedReply.failure(404, "The model does not exist", "model_not_found"),
             "model 'scripted' is not available",
             "--model",
         ),
         (
-            Reply.failure(400, "This model's maximum context length is 4096 tokens", "context_length_exceeded"),
+            ScriptedReply.failure(400, "This model's maximum context length is 4096 tokens", "context_length_exceeded"),
             "longer than scripted's context window",
             "example_tokens",
         ),
@@ -188,7 +188,7 @@ def test_an_unreachable_endpoint_is_reported_after_retries(make_client, sleeps):
 
 
 def test_cancel_between_chunks_stops_the_stream(server, make_client):
-    server.enqueue(Reply(content=json_reply(note="가" * 400), chunk_delay=0.01))
+    server.enqueue(ScriptedReply(content=json_reply(note="가" * 400), chunk_delay=0.01))
     token = CancelToken()
     seen: list[str] = []
 
@@ -204,7 +204,7 @@ def test_cancel_between_chunks_stops_the_stream(server, make_client):
 
 
 def test_cancel_from_another_thread_interrupts_a_backoff_wait(server, make_client):
-    server.enqueue(Reply.rate_limited(retry_after=30))
+    server.enqueue(ScriptedReply.rate_limited(retry_after=30))
     client = make_client()
     client._sleep = None  # use the real, cancellable wait
     token = CancelToken()
@@ -244,7 +244,7 @@ def test_worked_examples_become_turns_in_the_rungs_answer_shape(server, make_cli
 
 
 def test_usage_is_estimated_when_the_server_reports_none(server, make_client):
-    from author_tui.llm.scripted_server import Reply as R
+    from tests.support.scripted_server import ScriptedReply as R
 
     server.enqueue(R(content=GOOD, prompt_tokens=0, completion_tokens=0))
     usage = make_client().generate(REQUEST, NoteDraft).usage

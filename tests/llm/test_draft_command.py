@@ -8,7 +8,7 @@ import json
 import pytest
 
 from author_tui.cli import main
-from author_tui.llm.scripted_server import Reply, ScriptedServer, answering, structured_content
+from tests.support.scripted_server import ScriptedReply, ScriptedServer, answering, structured_content
 
 VALUES = {
     "note": "RoPE 보간으로 Context를 늘리는군요.",
@@ -80,7 +80,7 @@ def test_warnings_go_to_stderr(monkeypatch, capsys):
 def test_the_whole_ladder_down_to_tagged_text(monkeypatch, capsys):
     def no_formats(body):
         if body.get("response_format"):
-            return Reply.failure(400, "response_format is not supported by this server")
+            return ScriptedReply.failure(400, "response_format is not supported by this server")
         return structured_content(body, VALUES)
 
     with ScriptedServer(responder=no_formats) as server:
@@ -105,7 +105,7 @@ def test_few_shot_examples_come_from_the_archive(endpoint, tmp_path, capsys):
 
 
 def test_a_model_failure_is_one_line_and_exit_code_3(monkeypatch, capsys):
-    with ScriptedServer(responder=lambda body: Reply.failure(404, "no such model", "model_not_found")) as server:
+    with ScriptedServer(responder=lambda body: ScriptedReply.failure(404, "no such model", "model_not_found")) as server:
         monkeypatch.setenv("AUTHOR_TUI_BASE_URL", server.url)
         assert main(["draft", "--title", "T", "--model", "nope"]) == 3
     err = capsys.readouterr().err

@@ -8,7 +8,7 @@ import time
 import openai
 import pytest
 
-from author_tui.llm.scripted_server import Reply, ScriptedServer, answering, json_reply, structured_content
+from tests.support.scripted_server import ScriptedReply, ScriptedServer, answering, json_reply, structured_content
 
 MESSAGES = [{"role": "user", "content": "hello"}]
 
@@ -18,7 +18,7 @@ def client(server: ScriptedServer, **kwargs) -> openai.OpenAI:
 
 
 def test_streams_chunks_then_usage_then_done(server):
-    server.enqueue(Reply(content="abcdefghij", prompt_tokens=11, completion_tokens=3, cached_tokens=5))
+    server.enqueue(ScriptedReply(content="abcdefghij", prompt_tokens=11, completion_tokens=3, cached_tokens=5))
     stream = client(server).chat.completions.create(
         model="m", messages=MESSAGES, stream=True, stream_options={"include_usage": True}
     )
@@ -38,7 +38,7 @@ def test_non_streamed_replies_and_the_models_list():
 
 
 def test_429_carries_retry_after(server):
-    server.enqueue(Reply.rate_limited(retry_after=3))
+    server.enqueue(ScriptedReply.rate_limited(retry_after=3))
     with pytest.raises(openai.RateLimitError) as caught:
         client(server).chat.completions.create(model="m", messages=MESSAGES)
     assert caught.value.response.headers["retry-after"] == "3"
@@ -85,20 +85,20 @@ def test_counts_requests_in_flight():
 
 
 def test_a_slow_reply_times_the_client_out(server):
-    server.enqueue(Reply.slow(1.0, "late"))
+    server.enqueue(ScriptedReply.slow(1.0, "late"))
     with pytest.raises(openai.APITimeoutError):
         client(server, timeout=0.2).chat.completions.create(model="m", messages=MESSAGES)
 
 
 def test_a_cut_stream_breaks_the_connection(server):
-    server.enqueue(Reply.cut("x" * 100, after=2))
+    server.enqueue(ScriptedReply.cut("x" * 100, after=2))
     stream = client(server).chat.completions.create(model="m", messages=MESSAGES, stream=True)
     with pytest.raises(openai.APIConnectionError):
         list(stream)
 
 
 def test_a_cut_plain_reply_breaks_the_connection_and_kept_alive_ones_do_not(server):
-    server.enqueue("one", "two", Reply.cut("x" * 100))
+    server.enqueue("one", "two", ScriptedReply.cut("x" * 100))
     openai_client = client(server)
     for _ in range(2):
         openai_client.chat.completions.create(model="m", messages=MESSAGES)
@@ -108,7 +108,7 @@ def test_a_cut_plain_reply_breaks_the_connection_and_kept_alive_ones_do_not(serv
 
 
 def test_malformed_json_cannot_be_decoded(server):
-    server.enqueue(Reply.malformed())
+    server.enqueue(ScriptedReply.malformed())
     with pytest.raises(ValueError):
         client(server).chat.completions.create(model="m", messages=MESSAGES)
 

@@ -17,7 +17,7 @@ from textual.widgets import TextArea
 
 from author_tui.arxiv import ArxivClient
 from author_tui.config import Settings, load_settings
-from author_tui.llm.scripted_server import Reply, ScriptedServer, structured_content
+from tests.support.scripted_server import ScriptedReply, ScriptedServer, structured_content
 from author_tui.store.autosave import Autosave
 from author_tui.tui.app import AuthorApp, connect_model
 from author_tui.tui.entry_screen import EntryScreen
@@ -56,12 +56,12 @@ class Answers:
         self.values: dict[str, Any] = {"note": NOTE, "english": ENGLISH, "tags": TAGS, "new_tags": NEW_TAGS}
         self.chunk_delay = 0.0
         self.latency = 0.0  # before the first byte of each reply
-        self.faults: list[Reply] = []
+        self.faults: list[ScriptedReply] = []
 
-    def __call__(self, body: dict[str, Any]) -> Reply:
+    def __call__(self, body: dict[str, Any]) -> ScriptedReply:
         if self.faults:
             return self.faults.pop(0)
-        return Reply(content=structured_content(body, self.values), chunk_delay=self.chunk_delay,
+        return ScriptedReply(content=structured_content(body, self.values), chunk_delay=self.chunk_delay,
                      latency=self.latency)
 
 

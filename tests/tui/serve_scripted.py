@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from author_tui.llm.scripted_server import Reply, ScriptedServer, structured_content
+from tests.support.scripted_server import ScriptedReply, ScriptedServer, structured_content
 
 NOTE = "검색 증강 생성의 긴 문맥 처리를 다룬 논문이군요. RoPE 스케일링을 비교합니다."
 ENGLISH = "A paper on long-context handling in retrieval-augmented generation. It compares RoPE scaling."
@@ -20,9 +20,9 @@ TAGS = {"tags": ["rag", "long-context"], "new_tags": ["long-context"]}
 
 
 def responder(delay: float):  # noqa: ANN201 - a scripted_server Responder
-    def answer(body: dict) -> Reply:
+    def answer(body: dict) -> ScriptedReply:
         values = {"note": NOTE, "english": ENGLISH, **TAGS}
-        return Reply(content=structured_content(body, values), chunk_delay=delay)
+        return ScriptedReply(content=structured_content(body, values), chunk_delay=delay)
 
     return answer
 

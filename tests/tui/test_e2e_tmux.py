@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from author_tui.llm.scripted_server import ScriptedServer
+from tests.support.scripted_server import ScriptedServer
 from tests.tui.conftest import ENGLISH, NOTE, PASTE, Answers
 
 ROOT = Path(__file__).resolve().parents[2]

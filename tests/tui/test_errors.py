@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from author_tui.errors import ModelError
-from author_tui.llm.scripted_server import Reply
+from tests.support.scripted_server import ScriptedReply
 from author_tui.store.locks import file_lock
 from author_tui.tui.messages import DraftFailed, GenerationFinished, ModelUnavailable, SaveFailed
 from tests.tui.conftest import DIGEST, MakeApp, Recorder, editor, paste_paper, ready, until
@@ -33,7 +33,7 @@ def write_digest(workdir: Path) -> Path:
 async def test_translation_failure_is_shown_and_the_english_is_kept(make_app: MakeApp, answers: Any,
                                                                     workdir: Path) -> None:
     write_digest(workdir)
-    answers.faults = [Reply.failure(401, "Incorrect API key provided", "invalid_api_key")] * 3
+    answers.faults = [ScriptedReply.failure(401, "Incorrect API key provided", "invalid_api_key")] * 3
     app, seen = make_app(model=True), Recorder()
     async with app.run_test(size=SIZE, message_hook=seen) as pilot:
         await ready(pilot)
@@ -46,7 +46,7 @@ async def test_translation_failure_is_shown_and_the_english_is_kept(make_app: Ma
 
 
 async def test_rate_limit_is_shown(make_app: MakeApp, answers: Any) -> None:
-    answers.faults = [Reply.rate_limited(retry_after=0)] * 3
+    answers.faults = [ScriptedReply.rate_limited(retry_after=0)] * 3
     app, seen = make_app(model=True), Recorder()
     async with app.run_test(size=SIZE, message_hook=seen) as pilot:
         await ready(pilot)

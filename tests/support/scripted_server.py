@@ -8,7 +8,7 @@ that is not JSON, a stream (or a plain reply) cut midway, any error status. The 
 flight at once, the total and the connections accepted, and keeps every request body (`requests`).
 
     with ScriptedServer() as server:                    # server.url == "http://127.0.0.1:PORT/v1"
-        server.enqueue(Reply.rate_limited(retry_after=0), json_reply(note="짧은 노트군요."))
+        server.enqueue(ScriptedReply.rate_limited(retry_after=0), json_reply(note="짧은 노트군요."))
         ...  # point a client at server.url
 
 `answering(note=..., english=...)` is a responder that answers any structured request in whatever shape
@@ -30,7 +30,7 @@ HOST = "127.0.0.1"
 
 
 @dataclass
-class Reply:
+class ScriptedReply:
     """One scripted answer. `status` != 200 sends `error` as an OpenAI-style error body."""
 
     content: str = ""
@@ -47,7 +47,7 @@ class Reply:
     cached_tokens: int = 0
 
     @classmethod
-    def rate_limited(cls, retry_after: float = 1.0) -> Reply:
+    def rate_limited(cls, retry_after: float = 1.0) -> ScriptedReply:
         return cls(
             status=429,
             error="Rate limit reached",
@@ -56,27 +56,27 @@ class Reply:
         )
 
     @classmethod
-    def server_error(cls, message: str = "internal error") -> Reply:
+    def server_error(cls, message: str = "internal error") -> ScriptedReply:
         return cls(status=500, error=message)
 
     @classmethod
-    def malformed(cls) -> Reply:
+    def malformed(cls) -> ScriptedReply:
         return cls(raw_body='{"id": "x", "choices": [{"message": {"content": "unterminated')
 
     @classmethod
-    def slow(cls, seconds: float, content: str = "") -> Reply:
+    def slow(cls, seconds: float, content: str = "") -> ScriptedReply:
         return cls(content=content, latency=seconds)
 
     @classmethod
-    def cut(cls, content: str, after: int = 2) -> Reply:
+    def cut(cls, content: str, after: int = 2) -> ScriptedReply:
         return cls(content=content, cut_after=after)
 
     @classmethod
-    def failure(cls, status: int, message: str, code: str | None = None) -> Reply:
+    def failure(cls, status: int, message: str, code: str | None = None) -> ScriptedReply:
         return cls(status=status, error=message, error_code=code)
 
 
-Responder = Callable[[dict[str, Any]], "Reply | str"]
+Responder = Callable[[dict[str, Any]], "ScriptedReply | str"]
 
 
 class ScriptedServer:
@@ -84,7 +84,7 @@ class ScriptedServer:
 
     def __init__(
         self,
-        replies: Iterable[Reply | str] = (),
+        replies: Iterable[ScriptedReply | str] = (),
         *,
         responder: Responder | None = None,
         reject_json_schema: bool = False,
@@ -93,7 +93,7 @@ class ScriptedServer:
         api_key: str | None = None,
         models: Iterable[str] | None = None,
     ) -> None:
-        self.queue: deque[Reply | str] = deque(replies)
+        self.queue: deque[ScriptedReply | str] = deque(replies)
         self.responder = responder
         self.reject_json_schema = reject_json_schema
         self.latency = latency  # added to every reply's own latency
@@ -115,7 +115,7 @@ class ScriptedServer:
     def url(self) -> str:
         return f"http://{HOST}:{self._httpd.server_address[1]}/v1"
 
-    def enqueue(self, *replies: Reply | str) -> None:
+    def enqueue(self, *replies: ScriptedReply | str) -> None:
         with self._lock:
             self.queue.extend(replies)
 
@@ -156,7 +156,7 @@ class ScriptedServer:
         with self._lock:
             self.in_flight -= 1
 
-    def _choose(self, body: dict[str, Any], headers: dict[str, str]) -> Reply:
+    def _choose(self, body: dict[str, Any], headers: dict[str, str]) -> ScriptedReply:
         refusal = self._refusal(body, headers)
         if refusal is not None:
             return refusal
@@ -165,18 +165,18 @@ class ScriptedServer:
         if queued is None and self.responder is not None:
             queued = self.responder(body)
         if queued is None:
-            return Reply.server_error("scripted server: no reply queued for this request")
-        return Reply(content=queued) if isinstance(queued, str) else queued
+            return ScriptedReply.server_error("scripted server: no reply queued for this request")
+        return ScriptedReply(content=queued) if isinstance(queued, str) else queued
 
-    def _refusal(self, body: dict[str, Any], headers: dict[str, str]) -> Reply | None:
+    def _refusal(self, body: dict[str, Any], headers: dict[str, str]) -> ScriptedReply | None:
         if self.api_key is not None and headers.get("authorization") != f"Bearer {self.api_key}":
-            return Reply.failure(401, "Incorrect API key provided", "invalid_api_key")
+            return ScriptedReply.failure(401, "Incorrect API key provided", "invalid_api_key")
         if self.models is not None and body.get("model") not in self.models:
-            return Reply.failure(404, f"The model `{body.get('model')}` does not exist", "model_not_found")
+            return ScriptedReply.failure(404, f"The model `{body.get('model')}` does not exist", "model_not_found")
         fmt = body.get("response_format") or {}
         if self.reject_json_schema and fmt.get("type") == "json_schema":
             # What llama-cpp-python 0.3.36's server does with a json_schema response_format.
-            return Reply.server_error("Internal Server Error")
+            return ScriptedReply.server_error("Internal Server Error")
         return None
 
 
@@ -265,7 +265,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, body: dict[str, Any], reply: Reply) -> None:
+    def _stream(self, body: dict[str, Any], reply: ScriptedReply) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
@@ -288,7 +288,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-def _events(body: dict[str, Any], reply: Reply, size: int) -> Iterable[str]:
+def _events(body: dict[str, Any], reply: ScriptedReply, size: int) -> Iterable[str]:
     """The SSE events of a streamed completion: role, content pieces, finish, usage, [DONE]."""
     if reply.raw_body is not None:
         yield f"data: {reply.raw_body}\n\n"
@@ -309,7 +309,7 @@ def _events(body: dict[str, Any], reply: Reply, size: int) -> Iterable[str]:
     yield "data: [DONE]\n\n"
 
 
-def _completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+def _completion(body: dict[str, Any], reply: ScriptedReply) -> dict[str, Any]:
     return {
         "id": "chatcmpl-scripted",
         "object": "chat.completion",
@@ -320,7 +320,7 @@ def _completion(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
     }
 
 
-def _usage(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+def _usage(body: dict[str, Any], reply: ScriptedReply) -> dict[str, Any]:
     prompt = reply.prompt_tokens
     if prompt is None:
         prompt = sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4 + 1
