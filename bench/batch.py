@@ -35,8 +35,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from author_tui.cli import main  # noqa: E402
-from tests.support.scripted_server import ScriptedServer  # noqa: E402
 from tests.batch.fakes import translating  # noqa: E402
+from tests.support.scripted_server import ScriptedServer  # noqa: E402
 
 TARGET = 0.90
 

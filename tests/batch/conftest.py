@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from author_tui.cli import main
-from tests.support.scripted_server import ScriptedServer
 from tests.batch.fakes import translating
+from tests.support.scripted_server import ScriptedServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "batch"
 FRAMING = {"", "<english>", "</english>"}

@@ -6,9 +6,9 @@ import json
 import random
 import threading
 
-from tests.support.scripted_server import ScriptedReply, ScriptedServer
 from tests.batch.conftest import inserted_english, snapshot, write_digest, write_notes
 from tests.batch.fakes import english_for, note_of, translating
+from tests.support.scripted_server import ScriptedReply, ScriptedServer
 
 DOOMED = " 실패"  # notes holding this always get HTTP 500: their entries must end up reported failed
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.scripted_server import ScriptedServer
 from tests.batch.conftest import inserted_english, snapshot, write_digest, write_notes
 from tests.batch.fakes import note_of, translating
+from tests.support.scripted_server import ScriptedServer
 
 ROOT = Path(__file__).resolve().parents[2]
 HELD = " 보류"  # notes holding this get no answer until the gate opens

@@ -105,7 +105,8 @@ def test_few_shot_examples_come_from_the_archive(endpoint, tmp_path, capsys):
 
 
 def test_a_model_failure_is_one_line_and_exit_code_3(monkeypatch, capsys):
-    with ScriptedServer(responder=lambda body: ScriptedReply.failure(404, "no such model", "model_not_found")) as server:
+    missing = ScriptedReply.failure(404, "no such model", "model_not_found")
+    with ScriptedServer(responder=lambda body: missing) as server:
         monkeypatch.setenv("AUTHOR_TUI_BASE_URL", server.url)
         assert main(["draft", "--title", "T", "--model", "nope"]) == 3
     err = capsys.readouterr().err

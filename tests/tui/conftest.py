@@ -17,10 +17,10 @@ from textual.widgets import TextArea
 
 from author_tui.arxiv import ArxivClient
 from author_tui.config import Settings, load_settings
-from tests.support.scripted_server import ScriptedReply, ScriptedServer, structured_content
 from author_tui.store.autosave import Autosave
 from author_tui.tui.app import AuthorApp, connect_model
 from author_tui.tui.entry_screen import EntryScreen
+from tests.support.scripted_server import ScriptedReply, ScriptedServer, structured_content
 
 TODAY = dt.date(2025, 6, 18)
 NOW = dt.datetime(2025, 6, 18, 9, 30, 0)

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from author_tui.errors import ModelError
-from tests.support.scripted_server import ScriptedReply
 from author_tui.store.locks import file_lock
 from author_tui.tui.messages import DraftFailed, GenerationFinished, ModelUnavailable, SaveFailed
+from tests.support.scripted_server import ScriptedReply
 from tests.tui.conftest import DIGEST, MakeApp, Recorder, editor, paste_paper, ready, until
 
 pytestmark = pytest.mark.anyio
