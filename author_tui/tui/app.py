@@ -21,8 +21,8 @@ from author_tui.arxiv import ArxivClient
 from author_tui.core.model import Entry
 from author_tui.errors import AuthorTuiError, DiskChanged, ModelError
 from author_tui.store.autosave import Autosave, Record, Slot
+from author_tui.store.document import DigestDocument, Pending
 from author_tui.tui.day_screen import DayScreen
-from author_tui.tui.document import DigestDocument, Pending
 from author_tui.tui.entry_screen import EntryScreen
 from author_tui.tui.messages import (
     DigestSaved,

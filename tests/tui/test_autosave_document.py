@@ -13,8 +13,6 @@ from pathlib import Path
 
 from author_tui.core.model import Entry
 from author_tui.store.autosave import Autosave, Slot, pid_alive
-from author_tui.tui.document import DigestDocument
-from tests.tui.test_errors import write_digest
 
 DAY = dt.date(2025, 6, 18)
 
@@ -68,22 +66,3 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
     except OSError:
         return "Z"
-
-
-def test_put_finds_the_entry_it_was_opened_from_after_the_file_moved(tmp_path: Path) -> None:
-    document = DigestDocument.load(write_digest(tmp_path))
-    document.move(0, 0, 1)  # "First Paper" is now second
-    slot = document.put(Slot(DAY, 0, "First Paper"), entry("First Paper, revised"))
-    assert slot == Slot(DAY, 1, "First Paper, revised")
-    assert [e.title for e in document.digest.entries()] == ["Second Paper", "First Paper, revised", "Third Paper"]
-    document.put(Slot(DAY, 0, "Gone"), entry("New"))  # its original vanished: appended, never lost
-    assert document.digest.entries()[-1].title == "New"
-
-
-def test_a_new_digest_gets_its_file_on_first_save(tmp_path: Path) -> None:
-    path = tmp_path / "drafts" / "2025-06-18.txt"
-    document = DigestDocument.load(path)
-    assert document.digest.days == [] and not document.snapshot.changed()
-    document.put(Slot(document.target_day(DAY).date), entry("Only"))
-    document.save()
-    assert path.read_text(encoding="utf-8") == "2025년 6월 18일\nOnly\n()\n\n노트군요.\n#x"

@@ -14,7 +14,6 @@ from author_tui.core.digest import parse
 from author_tui.core.model import Entry
 from author_tui.store.autosave import Autosave, Record, Slot
 from author_tui.tui.day_screen import DayScreen
-from author_tui.tui.document import DigestDocument, DiskChanged
 from author_tui.tui.messages import AutosaveWritten, DigestSaved, SaveFailed
 from author_tui.tui.modals import ConfirmScreen, ConflictScreen, RestoreScreen
 from tests.tui.conftest import DIGEST, TODAY, MakeApp, Recorder, editor, paste_paper, until
@@ -116,21 +115,6 @@ async def test_external_change_can_be_left_alone(make_app: MakeApp, workdir: Pat
         assert "Not saved" in seen.notes()[-1]
         assert editor(app).boxes["english"].text == "The first note, revised."
     assert path.read_bytes() == changed
-
-
-def test_two_instances_on_one_digest_cannot_overwrite_each_other(workdir: Path) -> None:
-    path = write_digest(workdir)
-    first, second = DigestDocument.load(path), DigestDocument.load(path)
-    first.delete(0, 2)
-    first.save()
-    second.move(0, 0, 1)
-    try:
-        second.save()
-    except DiskChanged:
-        pass
-    else:
-        raise AssertionError("the second instance overwrote the first one's save")
-    assert [e.title for e in parse(path.read_bytes()).entries()] == ["First Paper", "Second Paper"]
 
 
 async def test_reorder_delete_and_save_from_the_day(make_app: MakeApp, workdir: Path) -> None:

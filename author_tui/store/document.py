@@ -1,5 +1,5 @@
 """The digest file the TUI has open: load it, change it in memory, save it without ever clobbering a change
-made behind its back.
+made behind its back. File-system work, so it lives in store/ (the TUI only holds one).
 
 Why here and not in a widget: saving is a read-compare-write under the digest's lock
 (store.locks.file_lock). The bytes on disk are compared with what was loaded (store.files.Snapshot); when
@@ -26,7 +26,7 @@ from author_tui.store.autosave import Slot
 from author_tui.store.files import Snapshot, read_or_none, write_atomic
 from author_tui.store.locks import file_lock
 
-__all__ = ["DigestDocument", "DiskChanged", "Pending"]
+__all__ = ["DigestDocument", "Pending"]
 
 
 @dataclass(frozen=True)
