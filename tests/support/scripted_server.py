@@ -77,6 +77,9 @@ class ScriptedReply:
 
 
 Responder = Callable[[dict[str, Any]], "ScriptedReply | str"]
+# An extra endpoint (tests/support/scripted_batches.py adds /files and /batches): (method, path, raw body,
+# lower-cased headers) -> (status, body, content type), or None when the path is not its own.
+Route = Callable[[str, str, bytes, dict[str, str]], "tuple[int, bytes, str] | None"]
 
 
 class ScriptedServer:
@@ -106,6 +109,7 @@ class ScriptedServer:
         self.max_in_flight = 0
         self.total = 0
         self.connections = 0  # TCP connections accepted: a client that reuses its connections opens few
+        self.routes: list[Route] = []
         self._lock = threading.Lock()
         self._httpd = _QuietServer((HOST, 0), _handler_for(self))
         self._httpd.daemon_threads = True  # a reply sleeping past the client's timeout must not block stop()
@@ -206,7 +210,19 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read the counters instead
         pass
 
+    def _routed(self, method: str, raw: bytes) -> bool:
+        """Hand the request to an extra endpoint that claims its path (see Route)."""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        for route in self.scripted.routes:
+            answer = route(method, self.path, raw, headers)
+            if answer is not None:
+                self._send(answer[0], answer[1], answer[2], {})
+                return True
+        return False
+
     def do_GET(self) -> None:
+        if self._routed("GET", b""):
+            return
         if self.path.rstrip("/").endswith("/models"):
             names = sorted(self.scripted.models or {"scripted"})
             self._json(200, {"object": "list", "data": [{"id": n, "object": "model"} for n in names]})
@@ -215,8 +231,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        if self._routed("POST", raw):
+            return
         try:
-            body = json.loads(self.rfile.read(length) or b"{}")
+            body = json.loads(raw or b"{}")
         except ValueError:
             self._json(400, _error("request body is not JSON", None))
             return
