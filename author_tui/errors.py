@@ -49,3 +49,14 @@ class DiskChanged(ConflictError):
 
 class StoreError(AuthorTuiError):
     """The file system refused a read or write (permissions, full disk, a missing folder...)."""
+
+
+class Cancelled(ModelError):
+    """The author cancelled the request; not a failure to report loudly."""
+
+    def __init__(self) -> None:
+        super().__init__("cancelled")
+
+
+class PromptError(AuthorTuiError):
+    """A prompt template is malformed or was rendered with the wrong variables."""

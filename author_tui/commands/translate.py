@@ -87,7 +87,7 @@ def _usage_error(message: str) -> Exception:
 
 def _translate(loaded: Loaded, settings: Settings, args: argparse.Namespace) -> tuple[list[Outcome], str]:
     """Run the workers, showing progress; returns every entry's outcome and why the run stopped early."""
-    from author_tui.core.authoring import CancelToken
+    from author_tui.core.port import CancelToken
     from author_tui.llm import build_authoring
     from author_tui.store.batch_run import STOP_AFTER_FAILURES, Run, translator
 
@@ -209,7 +209,7 @@ def _usage_dict(usage: Any) -> dict[str, int]:
 
 
 def _total_usage(outcomes: list[Outcome]) -> dict[str, int]:
-    from author_tui.core.authoring import Usage
+    from author_tui.core.port import Usage
 
     total = Usage()
     for outcome in outcomes:

@@ -16,8 +16,11 @@ Usage:
 
 `on_delta(text_so_far)` receives the growing text of the main field (the note, the English; nothing for
 tags) while the reply streams. `cancel.cancel()` from another thread stops the stream between chunks and
-the call raises `Cancelled`. Failures raise `author_tui.errors.ModelError` with a hint saying how to fix it.
+the call raises `errors.Cancelled`. Failures raise `author_tui.errors.ModelError` with a hint saying how to fix it.
 `exclude` (a doc key) keeps a past note out of its own few-shot examples, for evaluation on the archive.
+
+The model port (ModelRequest, ModelReply, Usage, CancelToken, ModelClient) is `core.port`; the output
+schemas (NoteDraft, Translation, TagSuggestions) are `core.outputs`.
 """
 
 from __future__ import annotations
@@ -26,9 +29,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
-
-from pydantic import BaseModel, Field, field_validator
+from typing import Any, Generic, Protocol
 
 from author_tui.core.checks import (
     DEFAULT_BOUNDS,
@@ -40,161 +41,12 @@ from author_tui.core.checks import (
     check_translation,
 )
 from author_tui.core.model import ArchiveDoc, Entry
-from author_tui.core.prompting import ExampleBudget, Message, PromptTemplate, clip
-from author_tui.errors import EntryError, ModelError
+from author_tui.core.outputs import NoteDraft, TagPick, TagSuggestions, Translation
+from author_tui.core.port import CancelToken, ModelClient, ModelReply, ModelRequest, OnDelta, Shot, T, Usage
+from author_tui.core.prompting import ExampleBudget, PromptTemplate, clip
+from author_tui.errors import EntryError
 
-T = TypeVar("T", bound=BaseModel)
 ALTERNATIVES = 8  # tags offered beside the chosen ones
-NOTE_PATTERN = r'^[^\n"\\가-힣぀-ヿ一-鿿]{0,40}[가-힣][^\n"\\぀-ヿ一-鿿]*$'
-OnDelta = Callable[[str], None]
-
-
-class NoteDraft(BaseModel):
-    # The schema reaches grammar-constrained servers (llama.cpp, OpenAI strict mode), so it can steer as
-    # well as check: Hangul within the first 40 characters (true of 490 of the author's 492 notes of 2025)
-    # stops a small model from copying the English abstract, which it otherwise does; no kana or Han (a
-    # small model's Korean drifts into Chinese); one line and no '"' or '\\', because llama.cpp applies the
-    # pattern to the raw JSON text, where those would end or break the string (13 of 3,089 notes use '"').
-    note: str = Field(
-        description="The note in Korean (Hangul from the first words; no Chinese or Japanese), on one line: "
-        "1-3 terse sentences in the author's voice.",
-        pattern=NOTE_PATTERN,
-    )
-
-    @field_validator("note")
-    @classmethod
-    def _strip(cls, value: str) -> str:
-        return value.strip()
-
-
-class Translation(BaseModel):
-    # No maxLength here or anywhere in these schemas: llama.cpp unrolls it into a grammar rule per character
-    # and fails to parse it, which takes its server down. Lengths are checked as warnings (core.checks).
-    english: str = Field(description="The English translation of the Korean note.")
-
-    @field_validator("english")
-    @classmethod
-    def _strip(cls, value: str) -> str:
-        return value.strip()
-
-
-class TagPick(BaseModel):
-    """What the model is asked for when it picks tags (its output schema)."""
-
-    tags: list[str] = Field(description="Hashtags without '#', most relevant first, usually 1-3.")
-    new_tags: list[str] = Field(default_factory=list, description="Those of `tags` not in the vocabulary.")
-
-    @field_validator("tags", "new_tags")
-    @classmethod
-    def _clean(cls, value: list[str]) -> list[str]:
-        """House shape: no '#', lower case, words joined by '-' ("Load Balancing" -> "load-balancing")."""
-        cleaned = ("-".join(t.strip().lstrip("#").lower().split()) for t in value)
-        return list(dict.fromkeys(t for t in cleaned if t))
-
-
-class TagSuggestions(TagPick):
-    """The chosen tags, plus the archive's other likely ones (offered to toggle on, never chosen for you)."""
-
-    alternatives: list[str] = Field(default_factory=list, description="Other likely tags, best first.")
-
-
-class Cancelled(ModelError):
-    """The author cancelled the request; not a failure to report loudly."""
-
-    def __init__(self) -> None:
-        super().__init__("cancelled")
-
-
-class CancelToken:
-    """Set from any thread; the client checks it between streamed chunks and between retries."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def cancel(self) -> None:
-        self._event.set()
-
-    @property
-    def cancelled(self) -> bool:
-        return self._event.is_set()
-
-    def wait(self, seconds: float) -> bool:
-        """Sleep up to `seconds`, waking early on cancel; True when cancelled."""
-        return self._event.wait(seconds)
-
-    def raise_if_cancelled(self) -> None:
-        if self.cancelled:
-            raise Cancelled()
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Tokens spent: per call, or summed. `cached_tokens` are prompt tokens the provider served from its
-    own prompt cache; `cache_hits` are calls answered from our reply cache (they cost nothing)."""
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cached_tokens: int = 0
-    requests: int = 0
-    cache_hits: int = 0
-
-    def __add__(self, other: Usage) -> Usage:
-        return Usage(*(a + b for a, b in zip(self._values(), other._values(), strict=True)))
-
-    def _values(self) -> tuple[int, ...]:
-        return (
-            self.prompt_tokens,
-            self.completion_tokens,
-            self.cached_tokens,
-            self.requests,
-            self.cache_hits,
-        )
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-
-@dataclass(frozen=True)
-class Shot:
-    """A worked example: a past paper as the user turn, the author's own answer as the assistant turn.
-    The client writes `answer` in whatever shape it asks the model for (JSON or <field> blocks), so the
-    examples always show the model exactly what its own answer should look like."""
-
-    user: str
-    answer: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ModelRequest:
-    """What the client is asked: rendered messages (the last one is the question), few-shot turns to put
-    before that last message, and what the client needs for caching and streaming."""
-
-    task: str
-    messages: tuple[Message, ...]
-    prompt_hash: str
-    shots: tuple[Shot, ...] = ()
-    max_tokens: int | None = None
-    temperature: float | None = None  # None: the client's configured temperature
-    preview_field: str | None = None  # the output field whose text is streamed to on_delta
-
-
-@dataclass(frozen=True)
-class Reply(Generic[T]):
-    value: T
-    usage: Usage
-    cached: bool = False
-
-
-class ModelClient(Protocol):
-    def generate(
-        self,
-        request: ModelRequest,
-        output: type[T],
-        *,
-        on_delta: OnDelta | None = None,
-        cancel: CancelToken | None = None,
-    ) -> Reply[T]: ...
 
 
 class SimilarNotes(Protocol):
@@ -316,7 +168,7 @@ class Authoring:
         on_delta: OnDelta | None,
         cancel: CancelToken | None,
         shots: tuple[Shot, ...] = (),
-    ) -> Reply[T]:
+    ) -> ModelReply[T]:
         template = self.prompts[task]
         request = ModelRequest(
             task,
@@ -331,7 +183,7 @@ class Authoring:
             self.totals = self.totals + reply.usage
         return reply
 
-    def _result(self, reply: Reply[T], warnings: list[OutputWarning]) -> Result[T]:
+    def _result(self, reply: ModelReply[T], warnings: list[OutputWarning]) -> Result[T]:
         return Result(reply.value, warnings, reply.usage, reply.cached)
 
     def _shots(
@@ -361,7 +213,6 @@ class Authoring:
             if len(shots) >= budget.limit:
                 break
         return tuple(reversed(shots))
-
 
 
 def _candidates(suggestion: Any) -> str:

@@ -31,15 +31,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from author_tui.errors import AuthorTuiError
+from author_tui.errors import PromptError
 
 VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 ROLE_LINE = re.compile(r"^@(system|user|assistant)\s*$", re.MULTILINE)
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
-
-
-class PromptError(AuthorTuiError):
-    """A prompt template is malformed or was rendered with the wrong variables."""
 
 
 @dataclass(frozen=True)

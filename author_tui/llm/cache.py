@@ -20,7 +20,7 @@ from typing import Any
 
 import diskcache
 
-from author_tui.core.authoring import ModelRequest
+from author_tui.core.port import ModelRequest
 
 RUNG_TTL = 7 * 24 * 3600  # re-probe an endpoint weekly: servers get upgraded
 

@@ -18,7 +18,7 @@ import httpx2
 import openai
 from pydantic import BaseModel
 
-from author_tui.core.authoring import CancelToken, ModelRequest, OnDelta, Reply, T, Usage
+from author_tui.core.port import CancelToken, ModelReply, ModelRequest, OnDelta, T, Usage
 from author_tui.core.prompting import Message, estimate_tokens
 from author_tui.errors import ModelError
 from author_tui.llm.cache import EndpointMemory, ReplyCache, cache_key
@@ -59,7 +59,7 @@ class ClientOptions:
 
 
 class OpenAIModelClient:
-    """Implements `core.authoring.ModelClient` over the `openai` package. Thread-safe."""
+    """Implements `core.port.ModelClient` over the `openai` package. Thread-safe."""
 
     def __init__(
         self,
@@ -93,7 +93,7 @@ class OpenAIModelClient:
         *,
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
-    ) -> Reply[T]:
+    ) -> ModelReply[T]:
         cancel = cancel or CancelToken()
         if self.options.key_required and not self.options.api_key:
             raise no_key(self.options.base_url)
@@ -103,11 +103,11 @@ class OpenAIModelClient:
         if cached is not None:
             if on_delta and request.preview_field:
                 on_delta(str(getattr(cached, request.preview_field)))
-            return Reply(cached, Usage(cache_hits=1), cached=True)
+            return ModelReply(cached, Usage(cache_hits=1), cached=True)
         value, usage = self._climb(request, output, temperature, on_delta, cancel)
         if self._cache is not None and self.options.use_cache:
             self._cache.set(key, value.model_dump())
-        return Reply(value, usage)
+        return ModelReply(value, usage)
 
     def _cached(self, key: str, output: type[T]) -> T | None:
         if self._cache is None or not self.options.use_cache or self.options.refresh:

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from author_tui.core.prompting import PromptError, PromptTemplate
+from author_tui.core.prompting import PromptTemplate
+from author_tui.errors import PromptError
 
 # The checkout's prompts/ folder (author-tui is run from a checkout or an editable install).
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "prompts"

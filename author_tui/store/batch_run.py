@@ -24,11 +24,12 @@ from pathlib import Path
 from typing import Literal
 
 from author_tui.core import batch
-from author_tui.core.authoring import Authoring, Cancelled, CancelToken, Usage
+from author_tui.core.authoring import Authoring
 from author_tui.core.batch import FilePlan, Job
+from author_tui.core.port import CancelToken, Usage
 from author_tui.core.prompting import PromptTemplate
 from author_tui.core.text import has_hangul
-from author_tui.errors import AuthorTuiError, FormatError
+from author_tui.errors import AuthorTuiError, Cancelled, FormatError
 from author_tui.store.archive import archive_files, entry_key
 from author_tui.store.files import read_or_none, replace_if_unchanged
 

@@ -30,7 +30,7 @@ Post = Callable[[Message], Any]
 
 def run_steps(authoring: Any, steps: Sequence[str], entry: Entry, post: Post, cancel: Any) -> None:
     """Run `steps` (a subsequence of STEPS) on a copy of `entry`; each result feeds the next step."""
-    from author_tui.core.authoring import Cancelled
+    from author_tui.errors import Cancelled
 
     entry = entry.model_copy(deep=True)
     step = steps[0] if steps else ""

@@ -195,7 +195,7 @@ class EntryScreen(Screen[None]):
         if authoring is None:
             self.notify(self.app.model_problem(), severity="error", title="No model")  # type: ignore[attr-defined]
             return
-        from author_tui.core.authoring import CancelToken
+        from author_tui.core.port import CancelToken
 
         self._cancel = CancelToken()
         self.add_class("-generating")

@@ -10,16 +10,10 @@ from typing import Any
 
 import pytest
 
-from author_tui.core.authoring import (
-    Authoring,
-    ModelRequest,
-    NoteDraft,
-    Reply,
-    TagSuggestions,
-    Translation,
-    Usage,
-)
+from author_tui.core.authoring import Authoring
 from author_tui.core.model import ArchiveDoc, Entry
+from author_tui.core.outputs import NoteDraft, TagSuggestions, Translation
+from author_tui.core.port import ModelReply, ModelRequest, Usage
 from author_tui.core.prompting import estimate_tokens
 from author_tui.core.retrieval import SimilarityIndex
 from author_tui.core.tags import TagEngine
@@ -40,7 +34,7 @@ class QueueClient:
         assert isinstance(value, output)
         if on_delta and request.preview_field:
             on_delta(getattr(value, request.preview_field))
-        return Reply(value, Usage(prompt_tokens=100, completion_tokens=10, requests=1))
+        return ModelReply(value, Usage(prompt_tokens=100, completion_tokens=10, requests=1))
 
     def system(self, index: int = -1) -> str:
         return self.requests[index].messages[0].content

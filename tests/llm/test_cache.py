@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from author_tui.core.authoring import ModelRequest, NoteDraft
+from author_tui.core.outputs import NoteDraft
+from author_tui.core.port import ModelRequest
 from author_tui.core.prompting import Message
 from author_tui.llm.cache import EndpointMemory, ReplyCache, cache_key
 from tests.support.scripted_server import json_reply

@@ -6,9 +6,10 @@ import threading
 
 import pytest
 
-from author_tui.core.authoring import Cancelled, CancelToken, ModelRequest, NoteDraft
+from author_tui.core.outputs import NoteDraft
+from author_tui.core.port import CancelToken, ModelRequest
 from author_tui.core.prompting import Message
-from author_tui.errors import ModelError
+from author_tui.errors import Cancelled, ModelError
 from tests.support.scripted_server import ScriptedReply, ScriptedServer, json_reply
 
 REQUEST = ModelRequest("draft", (Message("system", "s"), Message("user", "paper")), "hash", preview_field="note")
@@ -227,7 +228,7 @@ def test_concurrency_is_bounded_by_the_client(server, make_client):
 
 
 def test_worked_examples_become_turns_in_the_rungs_answer_shape(server, make_client):
-    from author_tui.core.authoring import Shot
+    from author_tui.core.port import Shot
 
     request = ModelRequest("draft", REQUEST.messages, "h", shots=(Shot("Title: old", {"note": "옛 노트."}),))
     server.enqueue(GOOD, "<note>태그 답.</note>")

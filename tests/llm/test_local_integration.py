@@ -23,8 +23,9 @@ import pytest
 from pydantic import BaseModel
 
 from author_tui.config import load_settings
-from author_tui.core.authoring import Authoring, NoteDraft, Translation
+from author_tui.core.authoring import Authoring
 from author_tui.core.model import ArchiveDoc, Entry
+from author_tui.core.outputs import NoteDraft, Translation
 from author_tui.core.text import has_hangul
 from author_tui.errors import ModelError
 from author_tui.llm import build_authoring

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from author_tui.core.authoring import NOTE_PATTERN, TagSuggestions
 from author_tui.core.checks import check_note, check_translation
 from author_tui.core.digest import parse, render_entry
+from author_tui.core.outputs import NOTE_PATTERN, TagSuggestions
 from author_tui.core.paste import split_paste
 from author_tui.store.archive import load_archive
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from author_tui.core.prompting import PromptError, PromptTemplate, clip, estimate_tokens, fit_examples
+from author_tui.core.prompting import PromptTemplate, clip, estimate_tokens, fit_examples
+from author_tui.errors import PromptError
 from author_tui.llm.prompts import DEFAULT_DIR, load_prompts
 
 TEMPLATE = """---

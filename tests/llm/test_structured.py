@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from author_tui.core.authoring import NoteDraft, TagPick, Translation
+from author_tui.core.outputs import NoteDraft, TagPick, Translation
 from author_tui.llm.structured import OutputInvalid, Rung, ladder, schema_of, strip_reasoning
 
 JSON, OBJECT, TAGGED = Rung("json_schema"), Rung("json_object"), Rung("tagged")
