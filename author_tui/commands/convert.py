@@ -12,7 +12,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from author_tui.core import digest, vault
+from author_tui.core import digest, vault, vault_edit
 from author_tui.core.model import Day, Digest, Entry
 from author_tui.errors import AuthorTuiError, ConflictError, EntryError
 from author_tui.store.files import read_or_none, replace_if_unchanged, write_atomic
@@ -122,7 +122,7 @@ def digest_to_vault(paths: list[Path], folder: Path, force: bool) -> int:
             if target in planned:
                 raise ConflictError(f"{target}: two entries would get the same note name",
                                     "rename one of the titles in the digest")
-            planned[target] = vault.new_note(entry, target.name).render()
+            planned[target] = vault_edit.new_note(entry, target.name).render()
     current = {path: read_or_none(path) for path in planned}
     existing = [str(path) for path, data in current.items() if data is not None]
     if existing and not force:

@@ -191,9 +191,9 @@ def _load_note(path: Path, data: bytes) -> Target | None:
 
 
 def _render_note(note: Note, tags: list[str]) -> bytes:
-    from author_tui.core import vault
+    from author_tui.core import vault_edit
 
-    return vault.set_tags(note, tags).render()
+    return vault_edit.set_tags(note, tags).render()
 
 
 def _load_digest(path: Path, data: bytes) -> Target:

@@ -15,7 +15,7 @@ What the tool decides here:
 - the English as written is the model's text with trailing spaces and blank lines dropped (a digest has
   no blank lines inside an entry; a vault note would read a blank line as a new block);
 - in a digest the English lines go right after the Korean note lines; in a vault note, an `<english>`
-  block after the last Korean paragraph (`vault.set_english`), or with style "plain" a plain paragraph
+  block after the last Korean paragraph (`vault_edit.set_english`), or with style "plain" a plain paragraph
   when the text reads back as one (prose); text that would not (a lone word, a list) gets the block.
 """
 
@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from author_tui.core import digest, vault
+from author_tui.core import digest, vault, vault_edit
 from author_tui.core.model import Digest, Entry
 from author_tui.core.prompting import Message, PromptTemplate
 from author_tui.core.text import has_hangul
@@ -162,10 +162,10 @@ def _set_english(note: vault.Note, english: str, style: Style) -> vault.Note:
     """A plain paragraph when asked and it reads back as English; else (a one-word line, a list) a block."""
     if style == "plain":
         try:
-            return vault.set_english(note, english, "plain")
+            return vault_edit.set_english(note, english, "plain")
         except EntryError:
             pass
-    return vault.set_english(note, english, "block")
+    return vault_edit.set_english(note, english, "block")
 
 
 # ---------------------------------------------------------------------------------------------- verify

@@ -16,10 +16,9 @@ import re
 from collections.abc import Iterator
 
 from author_tui.core.model import Day, Digest, Entry
-from author_tui.core.text import decode_utf8, has_hangul
+from author_tui.core.text import BOM, decode_utf8, has_hangul
 from author_tui.errors import EntryError, FormatError
 
-BOM = "\ufeff"
 DAY_HEADER = re.compile(r"(\d{4})년 ([1-9]\d?)월 ([1-9]\d?)일")
 # Any header-like line, zero padding included: it may only appear as a proper day header.
 DAY_HEADER_LIKE = re.compile(r"\s*\d{4}\s*년\s*\d{1,2}\s*월\s*\d{1,2}\s*일\s*")

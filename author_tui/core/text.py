@@ -6,6 +6,7 @@ import re
 
 from author_tui.errors import FormatError
 
+BOM = "\ufeff"  # a leading byte-order mark: kept as the file had it (Digest.bom, Note.bom)
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 # Han ideographs and kana: a Korean note that contains them has most likely leaked Chinese or Japanese.
 CJK_LEAK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")

@@ -4,7 +4,8 @@ A note is kept as its exact lines (text + line ending), so rendering is concaten
 byte: BOM, CRLF, trailing spaces, whitespace-only lines, a missing final newline. Blocks are the runs of
 non-blank lines; the blank lines between them are the separators and stay where they are. Each line has
 a role (`vault_roles.py` holds the layout rules); entry fields are read from the roles. An edit splices
-lines, re-reads the result and refuses (EntryError) unless exactly its own field changed.
+lines, re-reads the result and refuses (EntryError) unless exactly its own field changed; the edits live
+in `vault_edit.py`, which imports this module (never the other way round).
 
 What the archive leaves open, decided here:
 - `Entry.note` is the Korean note's lines, paragraph breaks folded to one newline, trailing spaces
@@ -20,17 +21,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple
+from typing import NamedTuple
 
 from author_tui.core import vault_roles
 from author_tui.core.latex import plain_text
 from author_tui.core.model import Entry
-from author_tui.core.text import decode_utf8, has_hangul
+from author_tui.core.text import BOM, decode_utf8, has_hangul
 from author_tui.core.vault_roles import CLOSE_MARKER, Role, title_of
 
-BOM = "\ufeff"
 LEADING_URL = re.compile(r"\s*<?(https?://[^\s>]+)>?\s+(?=\S)")
 TRAILING_TAGS = re.compile(r"(?<=\s)#[^\s#]+(?:[ \t]+#[^\s#]+)*\s*$")
 NAME_DATE = re.compile(r"(\d{2})(\d{2})(\d{2})(?:\s+|$)")
@@ -280,28 +279,3 @@ def short_title(title: str) -> str:
 
 def note_name(entry: Entry, date: dt.date) -> str:
     return f"{date:%y%m%d} {short_title(entry.title)}.md"
-
-
-# ----------------------------------------------------------------------------------------------- edits
-# The edits live in vault_edit.py (which imports this module); these wrappers keep one import for callers.
-
-
-def set_english(note: Note, text: str, style: Literal["block", "plain"] | None = None) -> Note:
-    """See `vault_edit.set_english`: replace the English where it is, or insert it after the Korean note."""
-    from author_tui.core import vault_edit
-
-    return vault_edit.set_english(note, text, style)
-
-
-def set_tags(note: Note, tags: Sequence[str]) -> Note:
-    """See `vault_edit.set_tags`: replace the tags line, or add one; only the tags change."""
-    from author_tui.core import vault_edit
-
-    return vault_edit.set_tags(note, tags)
-
-
-def new_note(entry: Entry, name: str) -> Note:
-    """See `vault_edit.new_note`: a new note for an entry, in the archive's current layout."""
-    from author_tui.core import vault_edit
-
-    return vault_edit.new_note(entry, name)

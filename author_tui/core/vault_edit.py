@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from author_tui.core.model import TAG, Entry
-from author_tui.core.text import normalise_newlines
+from author_tui.core.text import BOM, normalise_newlines
 from author_tui.core.vault import FIELDS, TRAILING_TAGS, Line, Note, note_tags, parse_text, read_entry
 from author_tui.errors import EntryError
 
@@ -214,7 +214,7 @@ def _remove(lines: list[Line], first: int, stop: int) -> None:
 def _checked(note: Note, lines: list[Line], changed: str, wanted: object) -> Note:
     """The edited note, once it reads back with `changed` == `wanted` and every other field unchanged."""
     text = "".join(line.text + line.end for line in lines)
-    edited = parse_text(("\ufeff" if note.bom else "") + text, note.name)
+    edited = parse_text((BOM if note.bom else "") + text, note.name)
     before, after = read_entry(note), read_entry(edited)
     if getattr(after, changed) != wanted:
         raise EntryError(f"{note.name}: the new {changed} would not read back as given",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from author_tui import cli
-from author_tui.core import digest, vault
+from author_tui.core import digest, vault, vault_edit
 from author_tui.errors import EntryError
 
 pytestmark = pytest.mark.corpus
@@ -56,7 +56,7 @@ def test_set_english_changes_only_the_english(corpus: list[tuple[Path, bytes, va
         if not note.is_paper:
             continue
         try:
-            edited = vault.set_english(note, "A new English translation of this note.")
+            edited = vault_edit.set_english(note, "A new English translation of this note.")
         except EntryError:
             refused.append(path.name)
             continue
@@ -71,7 +71,7 @@ def test_set_tags_changes_only_the_tags(corpus: list[tuple[Path, bytes, vault.No
     for path, _, note in corpus:
         if not note.is_paper:
             continue
-        edited = vault.set_tags(note, ["new-tag", "other_tag"])
+        edited = vault_edit.set_tags(note, ["new-tag", "other_tag"])
         old, new = _changed(note, edited)
         inline = vault.note_tags(note)[1]
         assert all(note.roles[i] in ("tags", "blank") or i == inline

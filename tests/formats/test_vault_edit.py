@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from author_tui.core import vault
+from author_tui.core import vault, vault_edit
 from author_tui.core.model import Entry
 from author_tui.errors import EntryError
 
@@ -55,7 +55,7 @@ ENGLISH_CASES = [
 @pytest.mark.parametrize(("case", "before", "text", "style", "after"), ENGLISH_CASES,
                          ids=[case[0] for case in ENGLISH_CASES])
 def test_set_english(case: str, before: str, text: str, style: str | None, after: str) -> None:
-    edited = vault.set_english(vault.parse_text(before, "n.md"), text, style)  # type: ignore[arg-type]
+    edited = vault_edit.set_english(vault.parse_text(before, "n.md"), text, style)  # type: ignore[arg-type]
     assert edited.text() == after
     assert edited.entry().english == text
 
@@ -76,14 +76,14 @@ TAG_CASES = [
 
 @pytest.mark.parametrize(("case", "before", "tags", "after"), TAG_CASES, ids=[case[0] for case in TAG_CASES])
 def test_set_tags(case: str, before: str, tags: list[str], after: str) -> None:
-    edited = vault.set_tags(vault.parse_text(before, "n.md"), tags)
+    edited = vault_edit.set_tags(vault.parse_text(before, "n.md"), tags)
     assert edited.text() == after
     assert edited.entry().tags == [tag.lstrip("#") for tag in tags]
 
 
 def test_same_tags_change_nothing() -> None:
     note = vault.parse_text("한국어.\n\n#a  #b ", "n.md")
-    assert vault.set_tags(note, ["a", "b"]) is note
+    assert vault_edit.set_tags(note, ["a", "b"]) is note
 
 
 @pytest.mark.parametrize(("before", "text", "style"), [
@@ -96,19 +96,19 @@ def test_same_tags_change_nothing() -> None:
 def test_set_english_refuses_what_would_not_read_back(before: str, text: str, style: str | None) -> None:
     note = vault.parse_text(before, "n.md")
     with pytest.raises(EntryError):
-        vault.set_english(note, text, style)  # type: ignore[arg-type]
+        vault_edit.set_english(note, text, style)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("tags", [["two words"], ["a#b"], [""]])
 def test_set_tags_refuses_bad_tags(tags: list[str]) -> None:
     with pytest.raises(EntryError):
-        vault.set_tags(vault.parse_text("한국어.\n\n#t", "n.md"), tags)
+        vault_edit.set_tags(vault.parse_text("한국어.\n\n#t", "n.md"), tags)
 
 
 def test_new_note_has_the_archive_layout_and_reads_back() -> None:
     entry = Entry(title="Paper: Sub", authors="A, B", abstract="Abs.", note="첫 줄.\n둘째 줄.",
                   english="First.\nSecond.", tags=["rl", "llm"], link="https://x.org/1")
-    note = vault.new_note(entry, "250101 Paper.md")
+    note = vault_edit.new_note(entry, "250101 Paper.md")
     assert note.text() == ("https://x.org/1\n\n*Paper: Sub* (A, B)\n\n> Abs.\n\n첫 줄.\n\n둘째 줄.\n\n"
                            "<english>\nFirst.\nSecond.\n</english>\n\n#rl #llm")
     assert note.entry() == entry
@@ -117,4 +117,4 @@ def test_new_note_has_the_archive_layout_and_reads_back() -> None:
 @pytest.mark.parametrize("note", ["> 인용처럼 보이는 줄", "#tag", "# 제목처럼 보이는 줄", "<english>"])
 def test_new_note_refuses_note_lines_that_would_read_as_something_else(note: str) -> None:
     with pytest.raises(EntryError):
-        vault.new_note(Entry(title="T", note=f"한국어.\n{note}\n한국어 끝.", tags=["t"]), "n.md")
+        vault_edit.new_note(Entry(title="T", note=f"한국어.\n{note}\n한국어 끝.", tags=["t"]), "n.md")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from author_tui.core import vault
+from author_tui.core import vault, vault_edit
 from author_tui.core.model import Entry
 from author_tui.errors import EntryError
 
@@ -57,7 +57,7 @@ def test_any_text_renders_back_byte_for_byte(text: str, bom: bool) -> None:
 def test_set_tags_changes_only_the_tags(text: str, tags: list[str]) -> None:
     note = vault.parse_text(text, "n.md")
     try:
-        edited = vault.set_tags(note, tags)
+        edited = vault_edit.set_tags(note, tags)
     except EntryError:
         return
     assert edited.entry().tags == list(dict.fromkeys(tags))
@@ -74,7 +74,7 @@ def test_set_tags_changes_only_the_tags(text: str, tags: list[str]) -> None:
 def test_set_english_changes_only_the_english(text: str, english: str) -> None:
     note = vault.parse_text(text, "n.md")
     try:
-        edited = vault.set_english(note, english)
+        edited = vault_edit.set_english(note, english)
     except EntryError:
         return
     before, after = note.entry(), edited.entry()
@@ -114,7 +114,7 @@ plain_entry = st.builds(
 @given(hostile_entry)
 def test_new_note_reads_back_exactly_or_is_refused(entry: Entry) -> None:
     try:
-        note = vault.new_note(entry, "n.md")
+        note = vault_edit.new_note(entry, "n.md")
     except EntryError:
         return
     got = note.entry()
@@ -126,4 +126,4 @@ def test_new_note_reads_back_exactly_or_is_refused(entry: Entry) -> None:
 @given(plain_entry)
 def test_ordinary_entries_always_become_notes(entry: Entry) -> None:
     entry = entry.model_copy(update={"tags": list(dict.fromkeys(entry.tags))})
-    assert vault.new_note(entry, "n.md").entry() == entry
+    assert vault_edit.new_note(entry, "n.md").entry() == entry
