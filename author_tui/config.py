@@ -31,6 +31,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from author_tui.core.pricing import DEFAULT_PRICES, ModelPrice
 from author_tui.errors import ConfigError
 
 APP = "author-tui"
@@ -90,6 +91,17 @@ class Settings(BaseSettings):
     cache_size_mb: int = Field(256, ge=1)
     """Upper bound of the reply cache on disk; the least recently used replies go first."""
 
+    data_dir: Path = Path(platformdirs.user_data_dir(APP))
+    """The log of every model call (calls.sqlite) and the saved Batch API jobs (batches/) are kept here."""
+
+    call_log_days: int = Field(90, ge=0)
+    """Days the call log keeps a call (its messages and reply included); 0 keeps no log at all."""
+
+    prices: dict[str, ModelPrice] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+    """USD per million tokens per model, for the cost shown before (--dry-run) and after every run. In the
+    file: `[prices."gpt-4o-mini"]` with input, output and optionally batch_input, batch_output (default:
+    half the live price). Extends the built-in table of OpenAI's list prices; an unknown model: tokens only."""
+
     no_cache: bool = False
     """Neither read nor write the reply cache (per run; usually given as --no-cache)."""
 
@@ -127,7 +139,12 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("archive", "drafts_dir", "cache_dir", "prompts_dir", "local_model_path")
+    @field_validator("prices")
+    @classmethod
+    def _with_default_prices(cls, value: dict[str, ModelPrice]) -> dict[str, ModelPrice]:
+        return {**DEFAULT_PRICES, **value}
+
+    @field_validator("archive", "drafts_dir", "cache_dir", "data_dir", "prompts_dir", "local_model_path")
     @classmethod
     def _expand(cls, value: Any) -> Any:
         if isinstance(value, list):

@@ -34,6 +34,7 @@ def isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     monkeypatch.setenv("AUTHOR_TUI_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("AUTHOR_TUI_CACHE_DIR", str(home / "cache"))
     monkeypatch.setenv("AUTHOR_TUI_DRAFTS_DIR", str(home / "drafts"))
+    monkeypatch.setenv("AUTHOR_TUI_DATA_DIR", str(home / "data"))  # the call log and batch jobs
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AUTHOR_TUI_BASE_URL", "AUTHOR_TUI_API_KEY",
                  "AUTHOR_TUI_MODEL"):
         monkeypatch.delenv(name, raising=False)
