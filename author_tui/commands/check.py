@@ -8,19 +8,16 @@ file; warnings are oddities it keeps as they are). A summary goes to stdout. Exi
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from author_tui.core import digest, vault
+from author_tui.core.hashtag import is_house_tag
 from author_tui.core.model import Entry
 from author_tui.errors import EntryError, FormatError
 from author_tui.store.archive import DIGEST_SUFFIX, NOTE_SUFFIX, archive_files
-
-# The house style for tags (house-format.md): lower-case ASCII words joined by '-' or '_'.
-HOUSE_TAG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 
 DESCRIPTION = """\
 Check digests (.txt) and vault notes (.md): each file must parse, and render back to exactly the same
@@ -108,7 +105,7 @@ def check_digest(path: str, data: bytes, report: Report) -> None:
 
 def _entry_warnings(entry: Entry) -> list[str]:
     found = [f"tag #{tag} is not lower-case ASCII words joined by - or _"
-             for tag in entry.tags if not HOUSE_TAG.fullmatch(tag)]
+             for tag in entry.tags if not is_house_tag(tag)]
     if not entry.has_note:
         found.append("no Korean note")
     return found

@@ -15,6 +15,7 @@ import gc
 import re
 from collections.abc import Iterator
 
+from author_tui.core.hashtag import DIGEST_TAGS_LINE
 from author_tui.core.model import Day, Digest, Entry
 from author_tui.core.text import BOM, decode_utf8, has_hangul
 from author_tui.errors import EntryError, FormatError
@@ -22,7 +23,6 @@ from author_tui.errors import EntryError, FormatError
 DAY_HEADER = re.compile(r"(\d{4})년 ([1-9]\d?)월 ([1-9]\d?)일")
 # Any header-like line, zero padding included: it may only appear as a proper day header.
 DAY_HEADER_LIKE = re.compile(r"\s*\d{4}\s*년\s*\d{1,2}\s*월\s*\d{1,2}\s*일\s*")
-TAGS_LINE = re.compile(r"#[^\s#]+(?: #[^\s#]+)*")
 FIX_HINT = "fix the line in an editor (or run `author-tui check FILE` to list every problem), then retry"
 
 
@@ -36,7 +36,7 @@ def looks_like_day_header(line: str) -> bool:
 
 
 def is_tags_line(line: str) -> bool:
-    return TAGS_LINE.fullmatch(line) is not None
+    return DIGEST_TAGS_LINE.fullmatch(line) is not None
 
 
 def _show(line: str) -> str:

@@ -16,9 +16,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from author_tui.core.hashtag import is_tag, tag_line
 from author_tui.core.text import fold_lines, normalise_newlines
 
-TAG = re.compile(r"[^\s#]+")
 ARXIV_ID = re.compile(r"(?<![\d.])(\d{4}\.\d{4,5})(?:v\d+)?")
 
 
@@ -54,7 +54,7 @@ class Entry(BaseModel):
             return value
         tags = [t.removeprefix("#") if isinstance(t, str) else t for t in value]
         for tag in tags:
-            if isinstance(tag, str) and not TAG.fullmatch(tag):
+            if isinstance(tag, str) and not is_tag(tag):
                 raise ValueError(f"tag {tag!r} must be one word with no spaces or '#' inside")
         return tags
 
@@ -76,7 +76,7 @@ class Entry(BaseModel):
 
     @property
     def tag_line(self) -> str:
-        return " ".join(f"#{tag}" for tag in self.tags)
+        return tag_line(self.tags)
 
 
 class Day(BaseModel):

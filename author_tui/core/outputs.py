@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field, field_validator
 
+from author_tui.core.hashtag import house_shape
+
 NOTE_PATTERN = r'^[^\n"\\가-힣぀-ヿ一-鿿]{0,40}[가-힣][^\n"\\぀-ヿ一-鿿]*$'
 
 
@@ -50,7 +52,7 @@ class TagPick(BaseModel):
     @classmethod
     def _clean(cls, value: list[str]) -> list[str]:
         """House shape: no '#', lower case, words joined by '-' ("Load Balancing" -> "load-balancing")."""
-        cleaned = ("-".join(t.strip().lstrip("#").lower().split()) for t in value)
+        cleaned = (house_shape(t) for t in value)
         return list(dict.fromkeys(t for t in cleaned if t))
 
 

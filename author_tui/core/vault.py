@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from author_tui.core import vault_roles
+from author_tui.core.hashtag import TRAILING_TAGS
 from author_tui.core.latex import plain_text
 from author_tui.core.model import Entry
 from author_tui.core.text import BOM, decode_utf8, has_hangul
 from author_tui.core.vault_roles import CLOSE_MARKER, Role, title_of
 
 LEADING_URL = re.compile(r"\s*<?(https?://[^\s>]+)>?\s+(?=\S)")
-TRAILING_TAGS = re.compile(r"(?<=\s)#[^\s#]+(?:[ \t]+#[^\s#]+)*\s*$")
 NAME_DATE = re.compile(r"(\d{2})(\d{2})(\d{2})(?:\s+|$)")
 # The archive names a note after the title up to its first `:`, `?`, `/` or `*` (characters a file name
 # cannot hold), dropping the other characters that file systems or Obsidian links refuse.

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from author_tui.core.model import TAG, Entry
+from author_tui.core.hashtag import TRAILING_TAGS, is_tag, tag_line
+from author_tui.core.model import Entry
 from author_tui.core.text import BOM, normalise_newlines
-from author_tui.core.vault import FIELDS, TRAILING_TAGS, Line, Note, note_tags, parse_text, read_entry
+from author_tui.core.vault import FIELDS, Line, Note, note_tags, parse_text, read_entry
 from author_tui.errors import EntryError
 
 Style = Literal["block", "plain"]
@@ -26,21 +27,21 @@ def set_tags(note: Note, tags: Sequence[str]) -> Note:
     if current == wanted:
         return note
     lines = list(note.lines)
-    tag_line = " ".join(f"#{tag}" for tag in wanted)
+    line = tag_line(wanted)
     found = note.lines_with("tags")
     if found:
         for i in reversed(found[1:]):  # one tags line is the rule; extra ones merge into the first
             _remove(lines, i, i + 1)
         if wanted:
-            lines[found[0]] = Line(_keep_indent(lines[found[0]].text, tag_line), lines[found[0]].end)
+            lines[found[0]] = Line(_keep_indent(lines[found[0]].text, line), lines[found[0]].end)
         else:
             _remove(lines, found[0], found[0] + 1)
     elif inline is not None:
         text = lines[inline].text
         cut = text.rstrip()[: len(text.rstrip()) - len(_trailing_tags(text))].rstrip()
-        lines[inline] = Line(f"{cut} {tag_line}" if wanted else cut, lines[inline].end)
+        lines[inline] = Line(f"{cut} {line}" if wanted else cut, lines[inline].end)
     else:
-        _insert_block(lines, _tags_anchor(note), [tag_line], note.newline)
+        _insert_block(lines, _tags_anchor(note), [line], note.newline)
     return _checked(note, lines, "tags", wanted)
 
 
@@ -112,7 +113,7 @@ def new_note(entry: Entry, name: str) -> Note:
 def _clean_tags(tags: Sequence[str]) -> list[str]:
     cleaned = [tag.strip().removeprefix("#") for tag in tags]
     for tag in cleaned:
-        if not TAG.fullmatch(tag):
+        if not is_tag(tag):
             raise EntryError(f"tag {tag!r} must be one word with no spaces or '#' inside")
     return list(dict.fromkeys(cleaned))
 

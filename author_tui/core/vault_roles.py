@@ -23,13 +23,13 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from author_tui.core.hashtag import NOTE_TAGS_LINE
 from author_tui.core.text import HANGUL
 
 Role = Literal["blank", "link", "title", "abstract", "note", "english", "marker", "tags", "heading", "other"]
 Span = tuple[int, int, int]  # (first line, line after the block, line after the blank run that follows)
 
 URL_LINE = re.compile(r"<?https?://\S+?>?")
-TAGS_LINE = re.compile(r"#[^\s#]+(?:[ \t]+#[^\s#]+)*")
 OPEN_MARKER = re.compile(r"<en[a-z]*>", re.IGNORECASE)
 CLOSE_MARKER = re.compile(r"</en[a-z]*>", re.IGNORECASE)
 HEADING = re.compile(r"#{1,6}(?:\s|$)")
@@ -47,7 +47,7 @@ def shape(text: str) -> str:
     if first in "h<" and URL_LINE.fullmatch(stripped):
         return "link"
     if first == "#":
-        if TAGS_LINE.fullmatch(stripped):
+        if NOTE_TAGS_LINE.fullmatch(stripped):
             return "tags"
         if HEADING.match(stripped):
             return "heading"

@@ -20,6 +20,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Label, Static, TextArea
 
 from author_tui.core.digest import entry_lines, problems
+from author_tui.core.hashtag import is_tag
 from author_tui.core.model import Entry
 from author_tui.errors import AuthorTuiError
 from author_tui.store.autosave import Slot
@@ -363,5 +364,4 @@ def _field_texts(entry: Entry) -> dict[str, str]:
 
 
 def _valid_tag(tag: str) -> bool:
-    word = tag.removeprefix("#")
-    return bool(word) and "#" not in word
+    return is_tag(tag.removeprefix("#"))
