@@ -1,0 +1,116 @@
+"""The call log: every record kept with its fields, queried by time and task, pruned by retention, and
+never holding the key (blanked even when a message carries it); `author-tui log` prints it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from author_tui.cli import main
+from author_tui.commands.log import parse_since
+from author_tui.core.port import CallRecord, Usage
+from author_tui.errors import ConfigError
+from author_tui.store.calllog import CallLog
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+KEY = "sk-test-SECRET-0123456789"
+
+
+def record(minutes_ago: float, task: str = "translate", **fields) -> CallRecord:
+    values = dict(started=NOW - timedelta(minutes=minutes_ago), task=task, prompt_name=task, prompt_hash="ab" * 32,
+                  model="gpt-4o-mini", endpoint="http://127.0.0.1:9/v1", rung="json_schema",
+                  usage=Usage(120, 30, 0, 1, 0), seconds=1.25, cached=False, outcome="ok",
+                  messages=[{"role": "user", "content": "노트를 번역하세요"}], reply_text='{"english": "Hi."}')
+    values.update(fields)
+    return CallRecord(**values)
+
+
+def test_a_record_comes_back_with_every_field(tmp_path: Path):
+    log = CallLog(tmp_path, 30, clock=lambda: NOW)
+    log.record(record(5))
+    [call] = log.calls()
+    assert (call.task, call.prompt_name, call.model, call.rung, call.prompt_tokens, call.completion_tokens) == (
+        "translate", "translate", "gpt-4o-mini", "json_schema", 120, 30)
+    assert call.started == "2026-12-01T08:55:00.000+00:00" and call.seconds == 1.25 and call.outcome == "ok"
+    assert call.messages == [{"role": "user", "content": "노트를 번역하세요"}] and call.reply == '{"english": "Hi."}'
+
+
+def test_queries_by_time_and_task_and_the_last_call_of_a_task(tmp_path: Path):
+    log = CallLog(tmp_path, 30, clock=lambda: NOW)
+    for minutes, task in ((50, "draft"), (40, "translate"), (30, "tags"), (20, "translate")):
+        log.record(record(minutes, task, reply_text=f"at {minutes}"))
+    assert [c.reply for c in log.calls(since=NOW - timedelta(minutes=35))] == ["at 30", "at 20"]
+    assert [c.reply for c in log.calls(task="translate")] == ["at 40", "at 20"]
+    assert log.last("translate").reply == "at 20" and log.last("nothing") is None
+
+
+def test_retention_drops_old_calls_and_zero_days_keeps_no_log(tmp_path: Path):
+    old = CallLog(tmp_path, 30, clock=lambda: NOW - timedelta(days=40))
+    old.record(record(60 * 24 * 40, reply_text="old"))  # 40 days before NOW: kept by a log 40 days ago
+    old.record(record(60 * 24 * 5, reply_text="recent"))
+    old.close()
+    later = CallLog(tmp_path, 30, clock=lambda: NOW)
+    assert [c.reply for c in later.calls()] == ["recent"]
+    none = CallLog(tmp_path / "none", 0)
+    none.record(record(1))
+    assert not (tmp_path / "none").exists()
+
+
+def test_the_key_is_never_written_and_endpoints_lose_user_info_and_query(tmp_path: Path):
+    log = CallLog(tmp_path, 30, secrets=[KEY], clock=lambda: NOW)
+    log.record(record(1, endpoint=f"https://user:{KEY}@example.test/v1?api-key={KEY}",
+                      messages=[{"role": "user", "content": f"my key is {KEY}"}], reply_text=f"echo {KEY}"))
+    log.close()
+    for path in tmp_path.rglob("*"):
+        assert KEY.encode() not in path.read_bytes(), path
+    [call] = CallLog(tmp_path, 30, clock=lambda: NOW).calls()
+    assert call.endpoint == "https://example.test/v1" and "[redacted]" in call.reply
+
+
+def test_an_unwritable_log_never_fails_the_call(tmp_path: Path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    log = CallLog(blocker, 30)
+    log.record(record(1))
+    assert "call log" in log.unwritable
+
+
+def test_many_threads_append_at_once(tmp_path: Path):
+    import threading
+
+    log = CallLog(tmp_path, 30, clock=lambda: NOW)
+    threads = [threading.Thread(target=lambda: [log.record(record(1)) for _ in range(25)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sqlite3.connect(tmp_path / "calls.sqlite").execute("SELECT count(*) FROM calls").fetchone()[0] == 100
+
+
+def test_since_accepts_dates_times_and_ages():
+    assert parse_since("2026-11-30", NOW) == datetime(2026, 11, 30, tzinfo=UTC)
+    assert parse_since("2026-11-30T09:30", NOW) == datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    assert parse_since("2h", NOW) == NOW - timedelta(hours=2) and parse_since("3d", NOW) == NOW - timedelta(days=3)
+    with pytest.raises(ConfigError):
+        parse_since("yesterday", NOW)
+
+
+def test_the_log_command_prints_lines_and_json(tmp_path: Path, capsys, monkeypatch):
+    data = tmp_path / "data"
+    monkeypatch.setenv("AUTHOR_TUI_DATA_DIR", str(data))
+    log = CallLog(data, 3650)
+    log.record(record(1, task="tags", reply_text="tag reply"))
+    log.record(record(0.5, task="translate", reply_text="translate reply"))
+    log.close()
+    assert main(["log", "--task", "translate"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1 and "translate" in out[0] and "120+30 tok" in out[0]
+    assert main(["log", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["reply"] for r in rows] == ["tag reply", "translate reply"]
+    assert main(["log", "--full", "--task", "tags"]) == 0
+    assert "tag reply" in capsys.readouterr().out
