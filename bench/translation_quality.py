@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from author_tui.batch.live import translator  # noqa: E402
 from author_tui.config import add_common_flags, settings_from_args  # noqa: E402
 from author_tui.core import vault  # noqa: E402
 from author_tui.core.batch import Job  # noqa: E402
@@ -32,7 +33,6 @@ from author_tui.core.checks import missing_numbers, missing_terms, missing_urls 
 from author_tui.core.model import ArchiveDoc, Entry  # noqa: E402
 from author_tui.core.port import CancelToken  # noqa: E402
 from author_tui.core.text import LATIN_TERM, NUMBER, URL  # noqa: E402
-from author_tui.store.batch_run import translator  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "arxiv-today" / "arXiv"
 

@@ -3,26 +3,24 @@
 Why a batch command: the author has thousands of older notes with no English. This walks digests (.txt)
 and vault folders / notes (.md), translates the entries that need it through the model layer (cache,
 output checks, one retry when they object) on a pool of threads, and writes each file as soon as its
-entries are done, inserting only the English (`author_tui.store.batch_run` holds the guarantees).
-A rerun after Ctrl-C or a crash continues where it stopped: done files are skipped, replies are cached.
+entries are done, inserting only the English. The batch engine (`author_tui.batch`) does all of it and
+holds the guarantees; this module parses the arguments and prints. A rerun after Ctrl-C or a crash
+continues where it stopped: done files are skipped, replies are cached.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import queue
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from author_tui.config import add_common_flags, settings_from_args
 
 if TYPE_CHECKING:
+    from author_tui.batch import Finished, Planned, Translate
     from author_tui.config import Settings
-    from author_tui.store.batch_run import Event, Loaded, Outcome, Run
 
 EXAMPLES = """\
 examples:
@@ -32,6 +30,7 @@ examples:
   author-tui translate notes/ --limit 20 --english-style plain
 
 Folders are searched recursively for .md notes (hidden folders skipped); name digest .txt files directly.
+A read-only file is left alone (reported) unless --force. Without a terminal, a progress line every 10 s.
 Exit status: 0 when every entry was translated, 1 when any entry or file failed, 130 when interrupted."""
 
 
@@ -46,34 +45,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="digest .txt, vault note .md or folder")
-    parser.add_argument("--force", action="store_true", help="retranslate entries that already have English")
+    parser.add_argument("--force", action="store_true",
+                        help="retranslate entries that already have English (and write read-only files)")
     parser.add_argument("--dry-run", action="store_true", help="list what would change; write nothing")
     parser.add_argument("--limit", type=int, metavar="N", help="translate at most N entries")
     parser.add_argument("--english-style", choices=("block", "plain"), default="block",
                         help="vault notes: an <english> block (default), or a plain paragraph when the text "
                         "reads as prose")
     parser.add_argument("--report", type=Path, metavar="FILE", help="write a JSON report of every entry")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
     add_common_flags(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from author_tui.store import batch_run
+    from author_tui.batch import Translate, plan
 
     if args.limit is not None and args.limit < 0:
         raise _usage_error("--limit must be 0 or more")
     settings = settings_from_args(args)
-    loaded = batch_run.load(args.paths, force=args.force, limit=args.limit)
-    for line in loaded.bad:
+    task = Translate(force=args.force, style=args.english_style)
+    planned = plan(args.paths, task, limit=args.limit)
+    for line in planned.problems:
         print(f"author-tui: {line} (file skipped)", file=sys.stderr)
+    if planned.temps_removed:
+        print(f"author-tui: removed {planned.temps_removed} temp file(s) left by an interrupted write",
+              file=sys.stderr)
     if args.dry_run:
-        return _dry_run(loaded, args.force)
+        return _dry_run(planned, args.force)
     started = time.monotonic()
-    outcomes, stopped = _translate(loaded, settings, args)
+    finished = _translate(planned, task, settings, args)
     if args.report:
-        _write_report(args.report, outcomes, loaded.bad, time.monotonic() - started)
-    return _summary(outcomes, loaded, stopped)
+        from author_tui.batch import write_report
+
+        write_report(args.report, finished.outcomes, planned.problems, time.monotonic() - started)
+    return _summary(finished, planned)
 
 
 def _usage_error(message: str) -> Exception:
@@ -82,149 +88,50 @@ def _usage_error(message: str) -> Exception:
     return ConfigError(message)
 
 
-# ------------------------------------------------------------------------------------------- the run
-
-
-def _translate(loaded: Loaded, settings: Settings, args: argparse.Namespace) -> tuple[list[Outcome], str]:
-    """Run the workers, showing progress; returns every entry's outcome and why the run stopped early."""
+def _translate(planned: Planned, task: Translate, settings: Settings, args: argparse.Namespace) -> Finished:
+    """The engine's live run over the plan, with progress on stderr."""
+    from author_tui.batch import Endpoint, Finished, Progress, Run, drive
+    from author_tui.batch.live import translator
     from author_tui.core.port import CancelToken
     from author_tui.llm import build_authoring
-    from author_tui.store.batch_run import STOP_AFTER_FAILURES, Run, translator
 
-    if not loaded.plans:
-        return [], ""
+    if not planned.files:
+        return Finished([])
     cancel = CancelToken()
     authoring = build_authoring(settings, tags=False)  # translating needs examples, never tags
-    run = Run(loaded.plans, translator(authoring, cancel), settings.concurrency, args.english_style).start()
-    stopped, failed_in_a_row = "", 0
-    with _progress(run.total, args.quiet) as progress:
-        try:
-            for event in _events(run):
-                progress.show(event)
-                if event.kind == "entry" and event.outcome is not None:
-                    failed_in_a_row = failed_in_a_row + 1 if event.outcome.status == "failed" else 0
-                if failed_in_a_row >= STOP_AFTER_FAILURES and not stopped and event.outcome is not None:
-                    stopped = f"stopped after {failed_in_a_row} failures in a row: {event.outcome.error}"
-                    run.stop()
-        except KeyboardInterrupt:
-            stopped = "interrupted"
-            run.stop()
-            cancel.cancel()
-            run.drain()  # files whose entries are all done are still written, whole
-    return run.outcomes(), stopped
-
-
-def _events(run: Run) -> Iterator[Event]:
-    """Events until every entry and every file is accounted for (or the run was stopped and drained)."""
-    entries, files = 0, sum(1 for f in run.files if f.plan.jobs)
-    while entries < run.total or files:
-        try:
-            event = run.events.get(timeout=0.1)
-        except queue.Empty:
-            if not run.working() and run.events.empty():
-                return  # stopped early (or a worker died): nothing more will come
-            continue
-        entries += event.kind == "entry"
-        files -= event.kind == "file"
-        yield event
-
-
-class _Progress:
-    """A rich progress bar on stderr (entries done, failures, ETA); nothing when not a terminal."""
-
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.failed = 0
-        self.bar: Any = None
-        if not enabled:
-            return
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.bar = Progress(TextColumn("translating"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("[red]{task.fields[failed]} failed"), TextColumn("ETA"),
-                            TimeRemainingColumn(), console=Console(stderr=True))
-        self.task = self.bar.add_task("translate", total=total, failed=0)
-
-    def show(self, event: Event) -> None:
-        if event.outcome is not None:
-            self.failed += event.outcome.status == "failed"
-        else:
-            self.failed += event.failed
-        if self.bar is not None:
-            self.bar.update(self.task, advance=1 if event.kind == "entry" else 0, failed=self.failed)
-
-    def __enter__(self) -> _Progress:
-        if self.bar is not None:
-            self.bar.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
-def _progress(total: int, quiet: bool) -> _Progress:
-    return _Progress(total, enabled=not quiet and sys.stderr.isatty())
+    run = Run(planned.files, translator(authoring, cancel), settings.concurrency, task, force=args.force)
+    endpoint = Endpoint(settings.base_url or "the embedded model", settings.timeout)
+    return drive(run, Progress(task.name, run.total, quiet=args.quiet, endpoint=endpoint), cancel)
 
 
 # ------------------------------------------------------------------------------------------- output
 
 
-def _dry_run(loaded: Loaded, force: bool) -> int:
+def _dry_run(planned: Planned, force: bool) -> int:
     verb = "retranslate" if force else "translate"
-    count = 0
-    for plan in loaded.plans:
-        for job in plan.jobs:
-            count += 1
-            print(f"{job.where}: would {verb} {job.entry.title[:70]!r}")
-    files = len(loaded.plans)
-    print(f"dry run: would {verb} {count} entries in {files} file{'s' * (files != 1)}; nothing written"
-          + (f"; {len(loaded.bad)} file(s) skipped as malformed" if loaded.bad else ""))
-    return 1 if loaded.bad else 0
+    for job in planned.jobs:
+        print(f"{job.where}: would {verb} {job.entry.title[:70]!r}")
+    files = len(planned.files)
+    print(f"dry run: would {verb} {planned.total} entries in {files} file{'s' * (files != 1)}; nothing written"
+          + (f"; {len(planned.problems)} file(s) skipped as malformed" if planned.problems else ""))
+    return 1 if planned.problems else 0
 
 
-def _summary(outcomes: list[Outcome], loaded: Loaded, stopped: str) -> int:
-    counts = {status: sum(o.status == status for o in outcomes) for status in ("translated", "failed", "interrupted")}
-    for outcome in outcomes:
+def _summary(finished: Finished, planned: Planned) -> int:
+    from author_tui.batch import Summary
+
+    for outcome in finished.outcomes:
         if outcome.status == "failed":
             print(f"author-tui: {outcome.job.where}: {outcome.job.entry.title[:50]!r}: {outcome.error}",
                   file=sys.stderr)
         for warning in outcome.warnings:
             print(f"author-tui: warning: {outcome.job.where}: {warning}", file=sys.stderr)
-    usage = _total_usage(outcomes)
-    print(f"translated {counts['translated']} of {len(outcomes)} entries in {len(loaded.plans)} files; "
-          f"{counts['failed']} failed, {counts['interrupted']} not done, {len(loaded.bad)} file(s) skipped; "
-          f"{usage['requests']} requests, {usage['cache_hits']} cached, "
-          f"{usage['prompt_tokens']}+{usage['completion_tokens']} tokens")
-    if stopped:
-        print(f"author-tui: {stopped}; run the same command again to continue", file=sys.stderr)
-    if stopped == "interrupted":
+    summary = Summary.of(finished.outcomes)
+    print(f"translated {summary.done} of {summary.total} entries in {len(planned.files)} files; "
+          f"{summary.failed} failed, {summary.interrupted} not done, {len(planned.problems)} file(s) skipped; "
+          f"{summary.usage_line()}")
+    if finished.stopped:
+        print(f"author-tui: {finished.stopped}; run the same command again to continue", file=sys.stderr)
+    if finished.interrupted:
         return 130
-    return 1 if counts["failed"] or counts["interrupted"] or loaded.bad else 0
-
-
-def _usage_dict(usage: Any) -> dict[str, int]:
-    return {name: getattr(usage, name) for name in
-            ("prompt_tokens", "completion_tokens", "cached_tokens", "requests", "cache_hits")}
-
-
-def _total_usage(outcomes: list[Outcome]) -> dict[str, int]:
-    from author_tui.core.port import Usage
-
-    total = Usage()
-    for outcome in outcomes:
-        total = total + outcome.usage
-    return _usage_dict(total)
-
-
-def _write_report(path: Path, outcomes: list[Outcome], bad: list[str], seconds: float) -> None:
-    from author_tui.store.files import write_atomic
-
-    entries = [{
-        "path": o.job.path, "line": o.job.line, "title": o.job.entry.title, "status": o.status,
-        "english": o.english if o.status == "translated" else "", "retried": o.retried,
-        "warnings": o.warnings, "error": o.error, "tokens": _usage_dict(o.usage),
-    } for o in outcomes]
-    report = {"entries": entries, "skipped_files": bad, "seconds": round(seconds, 3),
-              "totals": _total_usage(outcomes)}
-    write_atomic(path, (json.dumps(report, ensure_ascii=False, indent=2) + "\n").encode())
+    return 1 if summary.failed or summary.interrupted or planned.problems else 0

@@ -49,10 +49,18 @@ class Job:
     index: int  # the entry's position in its file (0 for a vault note)
     line: int  # 1-based line where the entry (digest) or its Korean note (vault) starts
     entry: Entry
+    # sha256 of the file's bytes as planned: an answer that comes back later (a Batch API job, hours on)
+    # is applied only to a file that still holds them (`author_tui.batch.files_match`).
+    source: str = ""
 
     @property
     def where(self) -> str:
         return f"{self.path}:{self.line}"
+
+    @property
+    def key(self) -> str:
+        """The entry's key among the archive's notes and in reports: `file.txt#N` (N from 1), a note's path."""
+        return f"{self.path}#{self.index + 1}" if kind_of(self.path) == "digest" else self.path
 
 
 @dataclass
@@ -65,6 +73,10 @@ class FilePlan:
     parsed: Digest | vault.Note
     jobs: list[Job] = field(default_factory=list)
 
+    @property
+    def source(self) -> str:
+        return source_hash(self.data)
+
 
 @dataclass
 class Applied:
@@ -76,7 +88,11 @@ class Applied:
 
 
 def kind_of(path: str) -> Kind:
-    return "digest" if path.endswith(".txt") else "note"
+    return "digest" if path.lower().endswith(".txt") else "note"
+
+
+def source_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def needs_english(entry: Entry, force: bool) -> bool:
@@ -96,19 +112,20 @@ def plan_file(path: str, data: bytes, force: bool = False) -> FilePlan:
     """Parse a digest (.txt) or vault note (.md) and list its entries that need English."""
     if kind_of(path) == "digest":
         parsed_digest = digest.parse(data, path)
-        return FilePlan(path, "digest", data, parsed_digest, _digest_jobs(path, parsed_digest, force))
+        jobs = _digest_jobs(path, parsed_digest, force, source_hash(data))
+        return FilePlan(path, "digest", data, parsed_digest, jobs)
     note = vault.parse(data, path)
     plan = FilePlan(path, "note", data, note)
     if note.is_paper:
         entry = vault.digest_entry(note)
         if needs_english(entry, force):
             first = note.lines_with("note")
-            plan.jobs.append(Job(path, 0, first[0] + 1 if first else 1, entry))
+            plan.jobs.append(Job(path, 0, first[0] + 1 if first else 1, entry, plan.source))
     return plan
 
 
-def _digest_jobs(path: str, parsed: Digest, force: bool) -> list[Job]:
-    return [Job(path, index, line, entry) for index, (line, entry) in enumerate(digest.entry_lines_at(parsed))
+def _digest_jobs(path: str, parsed: Digest, force: bool, source: str) -> list[Job]:
+    return [Job(path, index, line, entry, source) for index, (line, entry) in enumerate(digest.entry_lines_at(parsed))
             if needs_english(entry, force)]
 
 

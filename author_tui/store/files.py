@@ -3,12 +3,17 @@
 A write goes to a temporary file in the same folder, is flushed and fsynced, then renamed over the target
 (atomic on POSIX), and the folder is fsynced so the rename survives a power cut. A reader therefore sees the
 old file or the new one, never a mix. The file's permission bits are kept.
+
+The writer holds an `flock` on its temp file until the rename, so a temp file nobody holds is a leftover of
+a writer that died (kill -9, power cut): `remove_leftover_temps` clears those when a run scans a folder.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import re
 import tempfile
 import threading
 import time
@@ -30,18 +35,30 @@ def write_atomic(path: Path, data: bytes) -> None:
                          "check the folder exists and is writable, and that the disk has room") from error
 
 
-def replace_if_unchanged(path: Path, old: bytes | None, new: bytes) -> None:
+def replace_if_unchanged(path: Path, old: bytes | None, new: bytes, *, read_only_ok: bool = True) -> None:
     """Write `new` over `path` under its lock, only if the file still holds `old` (None: did not exist).
 
     Every writer of the author's files goes through here, so a change made by another program (or another
-    author-tui) between our read and our write is never overwritten: DiskChanged, and nothing is written."""
+    author-tui) between our read and our write is never overwritten: DiskChanged, and nothing is written.
+    With `read_only_ok=False` a file whose write permission bits are all off (chmod 444: the author's way
+    of saying "leave it") is refused with a StoreError instead of being renamed over."""
     from author_tui.store.locks import file_lock
 
     with file_lock(path):
         if read_or_none(path) != old:
             raise DiskChanged(f"{path}: changed on disk since it was read, so it was not written",
                               "run the command again: it reads the file anew")
+        if not read_only_ok and is_read_only(path):
+            raise StoreError(f"{path}: read-only, not changed", "make it writable (chmod u+w), or pass --force")
         write_atomic(path, new)
+
+
+def is_read_only(path: Path) -> bool:
+    """No write permission bit set (root could still write it, so os.access would not tell)."""
+    try:
+        return Path(path).stat().st_mode & 0o222 == 0
+    except OSError:
+        return False
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -50,34 +67,59 @@ def _write_atomic(path: Path, data: bytes) -> None:
     mode = path.stat().st_mode & 0o7777 if path.exists() else _default_mode()
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        # "A live writer holds this" until the rename; the kernel releases it if we die.
+        fcntl.flock(fd, fcntl.LOCK_EX)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp_name, mode)  # mkstemp makes 0600; a new file gets what open() would give it
-        os.replace(tmp_name, path)
+            os.chmod(tmp_name, mode)  # mkstemp makes 0600; a new file gets what open() would give it
+            os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
 
 
-STALE_AFTER = 60.0  # seconds: no write of a text file takes this long, so an older temp file is a leftover
+STALE_AFTER = 60.0  # seconds between two listings of one folder for stale temp files while writing
+GRACE = 1.0  # seconds: a temp file younger than this may belong to a writer that has not locked it yet
+TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[A-Za-z0-9_]+\.tmp")  # what mkstemp above makes
 
 
 def _remove_stale_temps(path: Path) -> None:
     """Temp files of this target left by a process killed mid-write (kill -9, power cut)."""
-    now = time.time()
     prefix = f".{path.name}."
-    for name in _temp_names(path.parent):
-        if not name.startswith(prefix):
-            continue
-        try:
-            leftover = path.parent / name
-            if now - leftover.stat().st_mtime > STALE_AFTER:
-                leftover.unlink()
-        except OSError:  # gone already, or not ours to remove: it never blocks a write
-            pass
+    remove_leftover_temps(path.parent, [n for n in _temp_names(path.parent) if n.startswith(prefix)])
+
+
+def remove_leftover_temps(folder: Path, names: list[str] | None = None) -> int:
+    """Remove the temp files of our naming in `folder` (or those of `names`) that no live writer holds;
+    how many were removed. A file another process is writing is locked by it, so it is kept."""
+    now, removed = time.time(), 0
+    for name in names if names is not None else _list_temps(folder):
+        if TEMP_NAME.fullmatch(name) and _leftover(Path(folder, name), now):
+            try:
+                Path(folder, name).unlink()
+                removed += 1
+            except OSError:  # gone already, or not ours to remove: it never blocks a run
+                pass
+    return removed
+
+
+def _leftover(temp: Path, now: float) -> bool:
+    try:
+        fd = os.open(temp, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        if now - os.fstat(fd).st_mtime < GRACE:
+            return False
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True  # nobody holds it; our lock goes with the close below
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 _scans: dict[str, tuple[float, list[str]]] = {}
@@ -92,14 +134,18 @@ def _temp_names(folder: Path) -> list[str]:
         scanned = _scans.get(key)
     if scanned is not None and now - scanned[0] < STALE_AFTER:
         return scanned[1]
-    try:
-        with os.scandir(folder) as entries:
-            names = [e.name for e in entries if e.name.startswith(".") and e.name.endswith(".tmp")]
-    except OSError:
-        names = []
+    names = _list_temps(folder)
     with _scans_lock:
         _scans[key] = (now, names)
     return names
+
+
+def _list_temps(folder: Path) -> list[str]:
+    try:
+        with os.scandir(folder) as entries:
+            return [e.name for e in entries if e.name.startswith(".") and e.name.endswith(".tmp")]
+    except OSError:
+        return []
 
 
 def _read_umask() -> int:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from author_tui.store import batch_run
-from author_tui.store.batch_run import Outcome, Run
+from author_tui.batch import Outcome, Run, Translate, apply, plan
 
 DIGEST = "2025년 6월 18일\nWidgets\n(A)\nabs\n위젯 논문이군요.\n#widgets"
 
@@ -16,17 +15,18 @@ DIGEST = "2025년 6월 18일\nWidgets\n(A)\nabs\n위젯 논문이군요.\n#widge
 def test_drain_waits_for_a_queued_write_after_stop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "d.txt"
     path.write_text(DIGEST, encoding="utf-8")
-    plans = batch_run.load([path]).plans
+    plans = plan([path], Translate()).files
     writing, release = threading.Event(), threading.Event()
-    original = batch_run.write_file
+    original = apply.apply_file
 
-    def slow_write(*args: object) -> str:
+    def slow_write(*args: object, **kwargs: object) -> apply.FileResult:
         writing.set()
         release.wait(5)
-        return original(*args)  # type: ignore[arg-type]
+        return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(batch_run, "write_file", slow_write)
-    run = Run(plans, lambda job: Outcome(job, "translated", english="A widgets paper."), concurrency=1).start()
+    monkeypatch.setattr(apply, "apply_file", slow_write)
+    run = Run(plans, lambda job: Outcome(job, "translated", english="A widgets paper."), concurrency=1,
+              task=Translate()).start()
     assert writing.wait(5)
     run.stop()  # the author pressed Ctrl-C while the file was being written
     threading.Timer(0.3, release.set).start()

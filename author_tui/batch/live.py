@@ -1,0 +1,102 @@
+"""The live executors: each entry answered by a model call now (the Batch API executor answers later).
+
+Why here: the policy around a model call in a batch lives in one place. Translating: one guided retry
+when the output checks object (the retry prompt says what was wrong; the attempt with fewer warnings is
+kept), and an answer that is no English (Hangul left in it, or empty) fails its entry instead of being
+written. Tagging: the tag engine ranks from the text alone (the entry's current tags never reach a
+suggester), a capable model may pick among its candidates, and when the model fails the engine's choice
+stands.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from author_tui.batch.run import Executor
+from author_tui.batch.tasks import Outcome
+from author_tui.core import batch, batch_tags
+from author_tui.core.authoring import Authoring
+from author_tui.core.batch import Job
+from author_tui.core.port import CancelToken, Usage
+from author_tui.core.prompting import PromptTemplate
+from author_tui.core.text import has_hangul
+from author_tui.errors import AuthorTuiError, Cancelled, ModelError
+
+
+def translator(authoring: Authoring, cancel: CancelToken) -> Executor:
+    """One entry through the model: translate; when the output checks object, once more, telling the
+    model what was wrong (`batch.retry_prompt`), and keep the attempt with fewer warnings."""
+
+    def translate(job: Job) -> Outcome:
+        outcome = Outcome(job)
+        try:
+            result = authoring.translate(job.entry, exclude=job.key, cancel=cancel)
+            outcome.usage = result.usage
+            if result.warnings:
+                again = _with_prompt(authoring, batch.retry_prompt(authoring.prompts["translate"],
+                                                                   [str(w) for w in result.warnings]))
+                second = again.translate(job.entry, exclude=job.key, cancel=cancel)
+                outcome.usage, outcome.retried = outcome.usage + second.usage, True
+                result = second if len(second.warnings) < len(result.warnings) else result
+        except Cancelled:
+            outcome.status = "interrupted"
+            return outcome
+        except AuthorTuiError as error:
+            outcome.fail(error.message)
+            return outcome
+        outcome.warnings = [str(w) for w in result.warnings]
+        if has_hangul(result.value.english) or not result.value.english.strip():
+            # Not a translation (a small model may echo the Korean): report it, never write it as English.
+            outcome.fail("the model gave no English translation (Hangul left in it, or empty), even on retry")
+            return outcome
+        outcome.status, outcome.english = "translated", result.value.english
+        return outcome
+
+    return translate
+
+
+def _with_prompt(authoring: Authoring, template: PromptTemplate) -> Authoring:
+    """The same client, cache and examples, with another translate template."""
+    return dataclasses.replace(authoring, prompts={**authoring.prompts, "translate": template}, totals=Usage())
+
+
+def tagger(engine: Any, authoring: Authoring | None, corpus_keys: Mapping[str, str], replace: bool) -> Executor:
+    """One entry's tags: the engine's ranking and choice, then (with `authoring`) the model's pick among
+    the candidates. The outcome's `tags` are what the entry ends with (`replace`: the chosen ones only)."""
+
+    def tag(job: Job) -> Outcome:
+        outcome = Outcome(job, "tagged")
+        bare = job.entry.model_copy(update={"tags": []})  # the current tags never reach a suggester
+        exclude = corpus_keys.get(resolved_key(job.key))  # an entry in the corpus is not its own neighbour
+        outcome.suggestion = engine.suggest(bare, exclude=exclude)
+        outcome.chosen = list(outcome.suggestion.chosen)
+        if authoring is not None:
+            _pick(outcome, authoring, bare, exclude)
+        outcome.tags = batch_tags.merged(job.entry.tags, outcome.chosen, replace)
+        return outcome
+
+    return tag
+
+
+def _pick(outcome: Outcome, authoring: Authoring, bare: Any, exclude: str | None) -> None:
+    try:
+        result = authoring.suggest_tags(bare, exclude=exclude)
+    except ModelError as error:  # the engine's choice stands; the run goes on for the other entries
+        outcome.notes.append(f"the model failed ({error.message}); kept the engine's choice")
+        return
+    outcome.usage = result.usage
+    outcome.chosen = list(result.value.tags) or outcome.chosen
+    outcome.warnings = [str(getattr(w, "message", w)) for w in result.warnings]
+
+
+def corpus_keys(keys: Sequence[str]) -> dict[str, str]:
+    """Each corpus key by its resolved spelling, so a target given as a relative path still finds itself."""
+    return {resolved_key(key): key for key in keys}
+
+
+def resolved_key(key: str) -> str:
+    file, hash_mark, number = key.partition("#")
+    return f"{Path(file).resolve()}{hash_mark}{number}"
