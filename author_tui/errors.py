@@ -60,3 +60,16 @@ class Cancelled(ModelError):
 
 class PromptError(AuthorTuiError):
     """A prompt template is malformed or was rendered with the wrong variables."""
+
+
+class BatchUnsupported(ModelError):
+    """The endpoint has no Batch API (/v1/files, /v1/batches): llama.cpp, vLLM, the embedded model."""
+
+
+class EmbeddedModelCrashed(ModelError):
+    """The embedded llama.cpp server was killed by a signal (typically a build for another CPU): final until
+    it is rebuilt, so callers stop retrying and say so. `signal` is the signal number."""
+
+    def __init__(self, message: str, hint: str = "", signal: int = 0) -> None:
+        super().__init__(message, hint)
+        self.signal = signal

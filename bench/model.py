@@ -160,7 +160,7 @@ def model_file(args: argparse.Namespace) -> Path:
 def main() -> int:
     args = parse_args()
     from author_tui.llm import build_authoring
-    from author_tui.llm.local_server import ensure_local_server, stop_local_server
+    from author_tui.llm.embedded import ensure_local_server, stop_local_server
     from author_tui.store.archive import load_archive
 
     model = model_file(args)

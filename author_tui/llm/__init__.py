@@ -29,8 +29,8 @@ def endpoint_and_model(settings: Settings) -> tuple[str, str]:
 
     if settings.base_url:
         return settings.base_url, settings.model or DEFAULT_REMOTE_MODEL
+    from author_tui.llm.embedded import ensure_local_server
     from author_tui.llm.local_model import model_alias
-    from author_tui.llm.local_server import ensure_local_server
 
     return ensure_local_server(settings), settings.model or model_alias(settings)
 

@@ -76,6 +76,9 @@ def explain(error: BaseException, endpoint: str, model: str, timeout: float) -> 
     """The one message for this cause, with how to fix it."""
     if isinstance(error, ModelError):
         return error
+    crash = _crash_behind(error, endpoint)
+    if crash is not None:
+        return crash
     if isinstance(error, openai.AuthenticationError | openai.PermissionDeniedError):
         return ModelError(
             f"{endpoint} refused the API key ({_status(error)})",
@@ -104,8 +107,8 @@ def explain(error: BaseException, endpoint: str, model: str, timeout: float) -> 
     if isinstance(error, openai.APIConnectionError | httpx2.ConnectError):
         return ModelError(
             f"cannot reach {endpoint}",
-            hint="check --base-url / AUTHOR_TUI_BASE_URL and that the server is running "
-            "(the embedded model, if it crashed, is started again on the next request)",
+            hint="check --base-url / AUTHOR_TUI_BASE_URL and that the server is running; "
+            "`author-tui doctor` checks the endpoint step by step",
         )
     if isinstance(error, openai.APIStatusError):
         return ModelError(
@@ -118,6 +121,17 @@ def explain(error: BaseException, endpoint: str, model: str, timeout: float) -> 
             hint="retry later; if it persists, check the server's logs",
         )
     return ModelError(f"model call to {endpoint} failed: {_short(error)}")
+
+
+def _crash_behind(error: BaseException, endpoint: str) -> ModelError | None:
+    """A dropped or refused connection to the embedded server that crashed is that crash, said as such."""
+    if isinstance(error, openai.APIStatusError) or not isinstance(
+        error, openai.APIConnectionError | httpx2.TransportError | RetryableReply
+    ):
+        return None
+    from author_tui.llm.embedded import crash_report
+
+    return crash_report(endpoint)
 
 
 def no_key(endpoint: str) -> ModelError:

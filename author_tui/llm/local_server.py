@@ -9,7 +9,11 @@ run with `--watch-fd`) that
 - holds the read end of a pipe whose write end only the parent has: when the parent exits, is killed
   (even with SIGKILL) or crashes, the kernel closes that end, the supervisor reads EOF and stops the server;
 - starts the server with PR_SET_PDEATHSIG (Linux), so killing the supervisor itself kills the server;
-- starts a crashed server again on the same port (llama.cpp segfaults on some requests).
+- starts a crashed server again on the same port (llama.cpp segfaults on some requests), once: a second
+  crash in a row is final, and reported as a crash (`author_tui.llm.runtime.crashed`), never as "cannot
+  reach";
+- sends one 1-token completion before calling the server ready (`warm_up`), so a build that cannot run
+  on this CPU is named at start, not on the author's first draft.
 
 Why not PDEATHSIG straight from the parent: it fires when the *thread* that forked the child ends, and the
 TUI starts the server from a short-lived worker thread; `preexec_fn` is also unsafe in a threaded parent.
@@ -20,14 +24,13 @@ started at normal exit (atexit), synchronously, so nothing is left behind even b
 from __future__ import annotations
 
 import atexit
-import importlib.util
+import json
 import logging
 import os
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -35,7 +38,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
-from author_tui.errors import ModelError
+from author_tui.errors import EmbeddedModelCrashed, ModelError
+from author_tui.llm import runtime
 
 HOST = "127.0.0.1"  # never another interface: the server has no authentication
 Command = Callable[[int], Sequence[str]]
@@ -53,52 +57,6 @@ def free_port(host: str = HOST) -> int:
         return int(probe.getsockname()[1])
 
 
-def default_threads() -> int:
-    """All cores, capped: llama.cpp gains little past 8 threads on CPU and the TUI needs some room."""
-    return max(1, min(os.cpu_count() or 1, 8))
-
-
-def llama_command(model_path: Path, *, alias: str, n_ctx: int = 4096, threads: int | None = None) -> Command:
-    """The llama.cpp server command for `model_path`, as a function of the port."""
-    threads = threads or default_threads()
-
-    def command(port: int) -> list[str]:
-        return [
-            sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--model_alias", alias,
-            "--host", HOST, "--port", str(port), "--n_ctx", str(n_ctx),
-            "--n_threads", str(threads), "--n_threads_batch", str(threads),
-            # The server's default keeps logits for every prompt position (n_ctx x 152k vocab floats):
-            # 2.5 GB at 4096 tokens, for log-probs nobody asks for. Off: 0.75 GB instead of 1.95 GB
-            # after a 1,000-token prompt (measured).
-            "--logits_all", "false",
-        ]
-
-    return command
-
-
-def llama_env() -> dict[str, str]:
-    """Environment for llama.cpp. Its OpenMP threads spin while waiting by default, which collapses
-    generation when the cores are shared (measured on 2 busy cores: 1 token/s spinning, 13 passive)."""
-    return {"OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "PASSIVE")}
-
-
-def llama_server(model_path: Path, *, alias: str, n_ctx: int = 4096, threads: int | None = None,
-                 port: int | None = None, startup_timeout: float = 120.0,
-                 log_path: Path | None = None) -> LocalServer:
-    """An unstarted LocalServer running llama.cpp on `model_path`."""
-    return LocalServer(llama_command(model_path, alias=alias, n_ctx=n_ctx, threads=threads), env=llama_env(),
-                       port=port, startup_timeout=startup_timeout, log_path=log_path)
-
-
-def require_llama_cpp() -> None:
-    """Fail early, with the fix, when the [local] extra is not installed."""
-    if importlib.util.find_spec("llama_cpp") is None:
-        raise ModelError(
-            "the embedded model needs llama-cpp-python, which is not installed",
-            hint="pip install 'author-tui[local]', or set base_url / OPENAI_BASE_URL to use an endpoint",
-        )
-
-
 class LocalServer:
     """One OpenAI-compatible server child on a loopback port: `start()` waits until it answers."""
 
@@ -110,6 +68,7 @@ class LocalServer:
         port: int | None = None,
         startup_timeout: float = 120.0,
         log_path: Path | None = None,
+        warm_up: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -120,6 +79,9 @@ class LocalServer:
         self.startup_timeout = startup_timeout
         self.log_path = log_path  # None: an anonymous temporary file (see _open_log)
         self._log: BinaryIO | None = None
+        self._status: BinaryIO | None = None  # the supervisor's crash reports, one JSON line each
+        self._seen_crashes: list[int] = []
+        self.warm_up_model = warm_up  # model name for the 1-token warm-up completion; None: no warm-up
         self._clock, self._sleep = clock, sleep
         self._proc: subprocess.Popen[bytes] | None = None
         self._watch_w: int | None = None
@@ -145,6 +107,8 @@ class LocalServer:
         self._spawn()
         _live.add(self)
         self._wait_ready()
+        if self.warm_up_model is not None:
+            self._warm_up(self.warm_up_model)
         return self
 
     def _spawn(self) -> None:
@@ -153,12 +117,15 @@ class LocalServer:
         path = os.pathsep.join(filter(None, [str(_PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
         env = {**os.environ, **self._extra_env, "PYTHONPATH": path}
         command = self._command(self.port)
-        supervisor = [sys.executable, "-m", "author_tui.llm.supervisor", "--watch-fd", str(read_fd), "--", *command]
+        self._status = tempfile.TemporaryFile(prefix="author-tui-local-status-")  # noqa: SIM115 - closed in stop()
+        status_fd = self._status.fileno()
+        supervisor = [sys.executable, "-m", "author_tui.llm.supervisor", "--watch-fd", str(read_fd),
+                      "--status-fd", str(status_fd), "--", *command]
         try:
             self._log = self._open_log()
             self._proc = subprocess.Popen(
                 supervisor, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                pass_fds=(read_fd,), env=env,
+                pass_fds=(read_fd, status_fd), env=env,
                 start_new_session=True,  # a Ctrl-C at the terminal reaches only us; we stop it in order
             )
         finally:
@@ -177,8 +144,10 @@ class LocalServer:
             assert self._proc is not None
             code = self._proc.poll()
             if code is not None:
-                tail = self.log_tail()
+                tail, crashes = self.log_tail(), self.crashes()
                 self.stop()
+                if crashes:
+                    raise runtime.crashed(crashes[-1], first_request=True)
                 raise ModelError(f"the embedded model server exited with code {code} before it was ready:\n"
                                  f"{tail}", hint="see its output above; check the model file and free memory")
             if self._answers():
@@ -192,6 +161,56 @@ class LocalServer:
                     hint="the machine may be busy or short of memory; try again or use a smaller model",
                 )
             self._sleep(0.1)
+
+    def _warm_up(self, model: str) -> None:
+        """One 1-token completion. A server that crashes on it twice (the supervisor restarts it once) is
+        a build that cannot run here: stop it and say so. Any other failure is left to the real requests."""
+        for _ in range(2):
+            if self._completes(model):
+                return
+            if not self.crashes():
+                return
+            if not self.alive or len(self.crashes()) > supervisor_restarts():
+                signum = self.crashes()[-1]
+                self.stop()
+                raise runtime.crashed(signum, first_request=True)
+            self._wait_ready()  # restarted after the first crash: try once more
+
+    def _completes(self, model: str) -> bool:
+        body = json.dumps({"model": model, "messages": [{"role": "user", "content": "hi"}], "max_tokens": 1})
+        request = urllib.request.Request(f"{self.url}/chat/completions", data=body.encode(),
+                                         headers={"Content-Type": "application/json"})
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(request, timeout=max(self.startup_timeout, 10.0)) as response:
+                response.read()
+                return True
+        except urllib.error.HTTPError as error:
+            logger.warning("the embedded server's warm-up completion failed with HTTP %s", error.code)
+            return True  # it answers: whatever is wrong, the real request will say it better
+        except OSError:
+            self._proc_wait(2.0)  # let the supervisor record the crash before we look
+            return False
+
+    def _proc_wait(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self.crashes() and self.alive:
+            time.sleep(0.05)
+
+    def crashes(self) -> list[int]:
+        """The signals that killed the server so far, oldest first (the supervisor's reports)."""
+        if self._status is None or self._status.closed:
+            return list(self._seen_crashes)
+        fd = self._status.fileno()
+        text = os.pread(fd, 1 << 16, 0).decode("utf-8", "replace")
+        return [int(json.loads(line)["signal"]) for line in text.splitlines() if line.strip()]
+
+    def crash_error(self, wait: float = 0.5) -> EmbeddedModelCrashed | None:
+        """A crash that explains a failed request, if the server crashed. Waits up to `wait` seconds for
+        the report: the supervisor notices a dead child within 0.2 s, a refused retry can be faster."""
+        self._proc_wait(wait)
+        crashes = self.crashes()
+        return runtime.crashed(crashes[-1], first_request=False) if crashes else None
 
     def _answers(self) -> bool:
         # No proxy: a proxy from the environment must never see (or break) loopback traffic.
@@ -233,6 +252,9 @@ class LocalServer:
         _live.discard(self)
         if self._log is not None:
             self._log.close()
+        if self._status is not None and not self._status.closed:
+            self._seen_crashes = self.crashes()  # kept for callers that ask after the stop
+            self._status.close()
 
     def __enter__(self) -> LocalServer:
         return self.start()
@@ -241,6 +263,12 @@ class LocalServer:
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def supervisor_restarts() -> int:
+    from author_tui.llm.supervisor import CRASH_RESTARTS
+
+    return CRASH_RESTARTS
 
 
 def _file_tail(path: Path) -> str:
@@ -258,66 +286,3 @@ def _file_tail(path: Path) -> str:
 def _stop_all() -> None:
     for server in list(_live):
         server.stop()
-
-
-# --- the process's embedded server, started on demand -------------------------------------------------
-
-_lock = threading.Lock()  # TUI workers may ask for the server at the same time
-_current: tuple[Path, LocalServer] | None = None
-
-
-def model_for(settings: object | None) -> Path:
-    """The GGUF file the settings ask for (assembled on first use); tests replace this and server_for."""
-    from author_tui.llm.local_model import resolve_model_path
-
-    require_llama_cpp()  # before assembling hundreds of MB for a runtime that is not there
-    return resolve_model_path(settings)
-
-
-def server_for(settings: object | None, model: Path, port: int | None) -> LocalServer:
-    """The unstarted llama.cpp server for `model`."""
-    from author_tui.llm.local_model import model_alias
-
-    n_ctx = int(getattr(settings, "local_context_size", 4096) or 4096)
-    return llama_server(model, alias=model_alias(settings), n_ctx=n_ctx, port=port)
-
-
-def ensure_local_server(settings: object | None = None) -> str:
-    """Base URL (`http://127.0.0.1:PORT/v1`) of this process's embedded server, started on first use.
-
-    The server is started once and reused. If it died, it is started again on the same port when possible,
-    so clients already built on its URL work again; if the settings name another model file, it is
-    replaced.
-    """
-    global _current
-    with _lock:
-        model = model_for(settings)
-        port = None
-        if _current and _current[0] == model:
-            if _current[1].alive:
-                return _current[1].url
-            logger.warning("the embedded model server ended unexpectedly; restarting it. Its last output:\n%s",
-                           _current[1].log_tail())
-            port = _current[1].port
-        if _current:
-            _current[1].stop()
-        _current = (model, _start(settings, model, port))
-        return _current[1].url
-
-
-def _start(settings: object | None, model: Path, port: int | None) -> LocalServer:
-    if port is not None:
-        try:
-            return server_for(settings, model, port).start()
-        except ModelError:  # the port was taken in the meantime
-            pass
-    return server_for(settings, model, None).start()
-
-
-def stop_local_server() -> None:
-    """Stop this process's embedded server, if one runs (it would be stopped at exit anyway)."""
-    global _current
-    with _lock:
-        if _current:
-            _current[1].stop()
-        _current = None

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from author_tui import cli
-from author_tui.llm import local_server
+from author_tui.llm import embedded, local_server
 from author_tui.llm.local_server import LocalServer
 
 
@@ -45,8 +45,8 @@ def fake_llama(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[list[str
         return lambda port: [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
                              "--directory", str(tmp_path / "www")]
 
-    monkeypatch.setattr(local_server, "llama_command", llama_command)
-    monkeypatch.setattr(local_server, "require_llama_cpp", lambda: None)
+    monkeypatch.setattr(embedded, "llama_command", llama_command)
+    monkeypatch.setattr(embedded, "require_llama_cpp", lambda: None)
     return calls
 
 

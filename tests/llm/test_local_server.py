@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from author_tui.errors import ModelError
-from author_tui.llm import local_server, supervisor
+from author_tui.llm import embedded, local_server, supervisor
 from author_tui.llm.local_server import LocalServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -243,15 +243,15 @@ def fake_launch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[lis
         made.append(LocalServer(static_server(tmp_path / "docroot"), port=port))
         return made[-1]
 
-    monkeypatch.setattr(local_server, "model_for", lambda s: Path(getattr(s, "local_model_path", "a.gguf")))
-    monkeypatch.setattr(local_server, "server_for", server_for)
+    monkeypatch.setattr(embedded, "model_for", lambda s: Path(getattr(s, "local_model_path", "a.gguf")))
+    monkeypatch.setattr(embedded, "server_for", server_for)
     yield made
-    local_server.stop_local_server()
+    embedded.stop_local_server()
 
 
 def test_the_server_is_started_once_and_reused(fake_launch: list[LocalServer]) -> None:
     results: list[str] = []
-    workers = [threading.Thread(target=lambda: results.append(local_server.ensure_local_server(None)))
+    workers = [threading.Thread(target=lambda: results.append(embedded.ensure_local_server(None)))
                for _ in range(3)]
     for worker in workers:
         worker.start()
@@ -263,13 +263,13 @@ def test_the_server_is_started_once_and_reused(fake_launch: list[LocalServer]) -
 
 
 def test_a_dead_server_is_started_again(fake_launch: list[LocalServer], caplog: pytest.LogCaptureFixture) -> None:
-    first = local_server.ensure_local_server(None)
+    first = embedded.ensure_local_server(None)
     assert fake_launch[0].pid is not None
     [child] = children(fake_launch[0].pid)
     os.kill(fake_launch[0].pid, signal.SIGKILL)
     fake_launch[0].wait()
     assert gone(child)  # its port is free again
-    second = local_server.ensure_local_server(None)
+    second = embedded.ensure_local_server(None)
     assert get_models(second)["data"]
     assert fake_launch[-1].alive and not fake_launch[0].alive
     assert second == first  # same port: clients built on the URL work again
@@ -277,38 +277,38 @@ def test_a_dead_server_is_started_again(fake_launch: list[LocalServer], caplog: 
 
 
 def test_a_dead_server_whose_port_was_taken_gets_another(fake_launch: list[LocalServer]) -> None:
-    first = local_server.ensure_local_server(None)
+    first = embedded.ensure_local_server(None)
     assert fake_launch[0].pid is not None
     [child] = children(fake_launch[0].pid)
     os.kill(fake_launch[0].pid, signal.SIGKILL)
     fake_launch[0].wait()
     assert gone(child)
     with socket.create_server(("127.0.0.1", fake_launch[0].port)):  # someone else took the port
-        second = local_server.ensure_local_server(None)
+        second = embedded.ensure_local_server(None)
     assert second != first and get_models(second)["data"]
 
 
 def test_another_model_replaces_the_running_server(fake_launch: list[LocalServer], tmp_path: Path) -> None:
     small = type("S", (), {"local_model_path": tmp_path / "a.gguf"})()
     large = type("S", (), {"local_model_path": tmp_path / "b.gguf"})()
-    local_server.ensure_local_server(small)
+    embedded.ensure_local_server(small)
     running = [server for server in fake_launch if server.alive]
-    local_server.ensure_local_server(large)
+    embedded.ensure_local_server(large)
     assert not running[0].alive
     assert [server.alive for server in fake_launch].count(True) == 1
 
 
 def test_a_missing_runtime_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(local_server.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setattr(embedded.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ModelError, match="needs llama-cpp-python") as caught:
-        local_server.ensure_local_server(None)
+        embedded.ensure_local_server(None)
     assert "author-tui[local]" in caught.value.hint
 
 
 def test_llama_gets_passive_openmp_threads_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
     show = [sys.executable, "-c", "import os, sys; print('omp=' + os.environ['OMP_WAIT_POLICY']); sys.exit(1)"]
-    server = LocalServer(lambda _: show, env=local_server.llama_env())
+    server = LocalServer(lambda _: show, env=embedded.llama_env())
     with pytest.raises(ModelError, match="omp=PASSIVE"):
         server.start()
     monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
-    assert local_server.llama_env() == {"OMP_WAIT_POLICY": "ACTIVE"}
+    assert embedded.llama_env() == {"OMP_WAIT_POLICY": "ACTIVE"}
