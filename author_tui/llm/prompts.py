@@ -5,13 +5,15 @@ Why separate from core.prompting: reading files is I/O, which the core does not 
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from author_tui.core.prompting import PromptTemplate
 from author_tui.errors import PromptError
 
-# The checkout's prompts/ folder (author-tui is run from a checkout or an editable install).
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "prompts"
+# The templates shipped with the package: `author_tui/prompts` links to the checkout's prompts/ folder, and
+# a wheel carries the files themselves. Found through importlib.resources, so any kind of install has them.
+DEFAULT_DIR = Path(str(files("author_tui") / "prompts"))
 REQUIRED = ("draft", "translate", "tags")
 
 
