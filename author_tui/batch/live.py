@@ -100,3 +100,11 @@ def corpus_keys(keys: Sequence[str]) -> dict[str, str]:
 def resolved_key(key: str) -> str:
     file, hash_mark, number = key.partition("#")
     return f"{Path(file).resolve()}{hash_mark}{number}"
+
+
+def tags_authoring(settings: Any, engine: Any) -> Authoring:
+    """The model layer with this tag engine as its candidate source (built once, not twice: building
+    one over the author's archive takes seconds)."""
+    from author_tui.llm import build_authoring
+
+    return dataclasses.replace(build_authoring(settings, docs=[]), tags=engine)

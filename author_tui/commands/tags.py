@@ -14,19 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from author_tui.config import add_common_flags, settings_from_args
-from author_tui.errors import AuthorTuiError, ConfigError, EntryError, ModelError
+from author_tui.errors import ConfigError
 
 if TYPE_CHECKING:
-    from author_tui.core.authoring import Authoring
-    from author_tui.core.model import ArchiveDoc, Digest, Entry
-    from author_tui.core.tags import TagEngine, TagSuggestion
-    from author_tui.core.vault import Note
+    from author_tui.batch import Event, Outcome
+    from author_tui.core.batch import Job
 
 DESCRIPTION = """\
 Suggest hashtags for every entry of digests (.txt) and vault notes (.md; folders are searched) from the
@@ -65,40 +62,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="the retrieval engine alone chooses (no model call); default: a capable model "
                         "picks among the engine's candidates")
     parser.add_argument("--apply", action="store_true", help="write the chosen tags into the files")
+    parser.add_argument("--force", action="store_true", help="with --apply: also write read-only files")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
     parser.add_argument("--replace", action="store_true",
                         help="with --apply: the chosen tags replace the current ones (default: added to them)")
     add_common_flags(parser)
     parser.set_defaults(func=run)
 
 
-@dataclass
-class Item:
-    """One entry to tag: where it is, what it says, and (after suggesting) what to do with it."""
-
-    path: str  # a note's path, or `digest.txt#N`
-    entry: Entry
-    suggestion: TagSuggestion | None = None
-    chosen: list[str] = field(default_factory=list)
-
-    def new_tags(self, replace: bool) -> list[str]:
-        current = list(self.entry.tags)
-        return list(self.chosen) if replace else current + [t for t in self.chosen if t not in current]
-
-
-@dataclass
-class Target:
-    """A file to tag: its items, and how to write it back with new tags (only the tag lines differ)."""
-
-    path: Path
-    items: list[Item]
-    render: Callable[[list[list[str]]], bytes]
-    data: bytes  # as read: the file is written only if it still holds exactly this
-
-
 def run(args: argparse.Namespace) -> int:
+    from author_tui.batch import Endpoint, Progress, Run, Tag, drive, plan
+    from author_tui.batch.live import corpus_keys, tagger, tags_authoring
     from author_tui.core.tags import TagEngine
     from author_tui.llm import rerank_tags
-    from author_tui.store.archive import archive_files, load_archive
+    from author_tui.store.archive import load_archive
 
     if args.replace and not args.apply:
         raise ConfigError("--replace only makes sense with --apply", "add --apply, or drop --replace")
@@ -106,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
     corpus = args.corpus or settings.archive
     if not corpus:
         raise ConfigError("no corpus to learn tags from", "pass --corpus DIR, or set `archive` in the config")
-    paths = list(archive_files(args.paths))  # every path checked before any file is written
+    task = Tag()
+    planned = plan(args.paths, task)  # every path checked before any file is written
     skipped: list[str] = []
     docs = load_archive(corpus, skipped)
     if skipped:
@@ -114,146 +92,88 @@ def run(args: argparse.Namespace) -> int:
     engine = TagEngine.build(docs)
     if not engine.tags:
         raise ConfigError(f"no tagged notes in {', '.join(map(str, corpus))}", "point --corpus at the vault")
-    authoring = None if args.no_llm or not rerank_tags(settings) else _authoring(settings, engine)
-    keys = _corpus_keys(docs)
-    failures = 0
-    for path in paths:
-        target = _load(path)
-        if target is None:
-            failures += 1
-            continue
-        for item in target.items:
-            _suggest(item, engine, keys.get(_resolved(item.path)), authoring)
-            print(_show(item, args), flush=True)
-        if args.apply:
-            failures += not _apply(target, args.replace)
-    return 1 if failures else 0
+    for line in planned.problems:
+        print(f"author-tui: {line}; skipped", file=sys.stderr)
+    if planned.temps_removed:
+        print(f"author-tui: removed {planned.temps_removed} temp file(s) left by an interrupted write",
+              file=sys.stderr)
+    authoring = None if args.no_llm or not rerank_tags(settings) else tags_authoring(settings, engine)
+    execute = tagger(engine, authoring, corpus_keys([doc.key for doc in docs]), args.replace)
+    run = Run(planned.files, execute, settings.concurrency if authoring else 1, task, write=args.apply,
+              force=args.force)
+    endpoint = Endpoint(settings.base_url or "the embedded model", settings.timeout) if authoring else None
+    printer = InOrder(planned.jobs, args)
+    finished = drive(run, Progress(task.name, run.total, quiet=args.quiet, endpoint=endpoint), on_event=printer)
+    printer.flush()
+    if finished.stopped:
+        print(f"author-tui: {finished.stopped}", file=sys.stderr)
+    return 1 if planned.problems or printer.not_written or finished.stopped else 0
 
 
-def _authoring(settings: Any, engine: TagEngine) -> Authoring:
-    """The model layer, with this engine as its candidate source (built once, not twice)."""
-    import dataclasses
+class InOrder:
+    """Prints each entry as it is answered, but in file order (workers may answer out of order), and
+    each file's "tags written" right after its entries."""
 
-    from author_tui.llm import build_authoring
+    def __init__(self, jobs: Sequence[Job], args: argparse.Namespace) -> None:
+        self.jobs, self.args = list(jobs), args
+        self.answered: dict[int, Outcome] = {}
+        self.said: dict[str, str] = {}  # per file: what became of it, shown after its last entry
+        self.next = 0
+        self.not_written = 0
 
-    return dataclasses.replace(build_authoring(settings, docs=[]), tags=engine)
+    def __call__(self, event: Event) -> None:
+        if event.outcome is not None:
+            self.answered[id(event.outcome.job)] = event.outcome
+        elif event.error:
+            self.not_written += 1
+            self.said[event.path] = f"author-tui: {event.path}: not written ({event.error})"
+        elif event.written:
+            self.said[event.path] = f"author-tui: {event.path}: tags written"
+        self._print_ready()
 
+    def flush(self) -> None:
+        """After the run: what is still waiting (an interrupted run's unanswered entries are not shown)."""
+        self._print_ready()
 
-def _suggest(item: Item, engine: TagEngine, exclude: str | None, authoring: Authoring | None) -> None:
-    bare = item.entry.model_copy(update={"tags": []})  # the current tags never reach a suggester
-    item.suggestion = engine.suggest(bare, exclude=exclude)
-    item.chosen = list(item.suggestion.chosen)
-    if authoring is not None:
-        try:
-            result = authoring.suggest_tags(bare, exclude=exclude)
-        except ModelError as error:  # the engine's choice stands; the run goes on for the other entries
-            print(f"author-tui: {item.path}: the model failed ({error.message}); kept the engine's choice",
-                  file=sys.stderr)
-            return
-        item.chosen = list(result.value.tags) or item.chosen
-        for warning in result.warnings:
-            print(f"author-tui: {item.path}: {getattr(warning, 'message', warning)}", file=sys.stderr)
-
-
-def _corpus_keys(docs: Sequence[ArchiveDoc]) -> dict[str, str]:
-    """Each corpus key by its resolved spelling, so a target given as a relative path still finds itself."""
-    return {_resolved(doc.key): doc.key for doc in docs}
-
-
-def _resolved(key: str) -> str:
-    file, hash_mark, number = key.partition("#")
-    return f"{Path(file).resolve()}{hash_mark}{number}"
-
-
-# --- reading and writing -------------------------------------------------------------------------------
-
-
-def _load(path: Path) -> Target | None:
-    try:
-        data = path.read_bytes()
-        return _load_digest(path, data) if path.suffix == ".txt" else _load_note(path, data)
-    except OSError as error:
-        print(f"author-tui: {path}: cannot be read ({error.strerror}); skipped", file=sys.stderr)
-    except AuthorTuiError as error:  # a FormatError names the line; the other files still get tagged
-        print(f"author-tui: {error.message}; skipped", file=sys.stderr)
-    return None
-
-
-def _load_note(path: Path, data: bytes) -> Target | None:
-    from author_tui.core import vault
-
-    note = vault.parse(data, path.name)
-    if not note.is_paper:
-        print(f"author-tui: {path}: not a paper note; skipped", file=sys.stderr)
-        return None
-    item = Item(str(path), vault.digest_entry(note, keep_link=True))
-    return Target(path, [item], lambda tags: _render_note(note, tags[0]), data)
-
-
-def _render_note(note: Note, tags: list[str]) -> bytes:
-    from author_tui.core import vault_edit
-
-    return vault_edit.set_tags(note, tags).render()
-
-
-def _load_digest(path: Path, data: bytes) -> Target:
-    from author_tui.core import digest
-    from author_tui.store.archive import entry_key
-
-    parsed = digest.parse(data, str(path))
-    if digest.render(parsed) != data:  # then a rewrite could touch more than the tag lines: refuse
-        raise EntryError(f"{path} does not read back byte for byte", "run `author-tui check` on it")
-    entries = parsed.entries()
-    items = [Item(entry_key(path, n), entry) for n, entry in enumerate(entries, 1)]
-    return Target(path, items, lambda tags: _render_digest(parsed, entries, tags), data)
-
-
-def _render_digest(parsed: Digest, entries: list[Entry], tags: list[list[str]]) -> bytes:
-    from author_tui.core import digest
-
-    for entry, new in zip(entries, tags, strict=True):
-        entry.tags = new
-    return digest.render(parsed)
-
-
-def _apply(target: Target, replace: bool) -> bool:
-    """Write the file when any entry's tags change, unless it changed on disk since it was read (the model
-    may have taken minutes meanwhile); True unless writing failed."""
-    from author_tui.store.files import replace_if_unchanged
-
-    new = [item.new_tags(replace) for item in target.items]
-    if all(tags == item.entry.tags for tags, item in zip(new, target.items, strict=True)):
-        return True
-    try:
-        replace_if_unchanged(target.path, target.data, target.render(new))
-    except AuthorTuiError as error:
-        print(f"author-tui: {target.path}: not written ({error.message})", file=sys.stderr)
-        return False
-    print(f"author-tui: {target.path}: tags written", file=sys.stderr)
-    return True
+    def _print_ready(self) -> None:
+        while self.next < len(self.jobs) and id(self.jobs[self.next]) in self.answered:
+            job = self.jobs[self.next]
+            outcome = self.answered.pop(id(job))
+            for line in outcome.notes + outcome.warnings:
+                print(f"author-tui: {job.key}: {line}", file=sys.stderr)
+            print(_show(outcome, self.args), flush=True)
+            self.next += 1
+            last_of_file = self.next == len(self.jobs) or self.jobs[self.next].path != job.path
+            if last_of_file and job.path in self.said:
+                print(self.said.pop(job.path), file=sys.stderr)
+        if self.next == len(self.jobs):
+            for line in self.said.values():
+                print(line, file=sys.stderr)
+            self.said.clear()
 
 
 # --- output ----------------------------------------------------------------------------------------------
 
 
-def _show(item: Item, args: argparse.Namespace) -> str:
-    ranked = item.suggestion.candidates[: args.top] if item.suggestion else []
+def _show(outcome: Outcome, args: argparse.Namespace) -> str:
+    ranked = outcome.suggestion.candidates[: args.top] if outcome.suggestion else []
+    job = outcome.job
     if args.format == "jsonl":
         return json.dumps({
-            "path": item.path,
-            "title": item.entry.title,
-            "current": list(item.entry.tags),
+            "path": job.key,
+            "title": job.entry.title,
+            "current": list(job.entry.tags),
             "suggested": [{"tag": c.tag, "score": c.score} for c in ranked],
-            "chosen": item.chosen,
+            "chosen": outcome.chosen,
         }, ensure_ascii=False)  # fmt: skip
-    return "\n".join(_table_lines(item, ranked, args.replace))
+    return "\n".join(_table_lines(outcome, ranked, args.replace))
 
 
-def _table_lines(item: Item, ranked: Sequence[Any], replace: bool) -> Iterator[str]:
-    current, chosen = list(item.entry.tags), item.chosen
+def _table_lines(outcome: Outcome, ranked: Sequence[Any], replace: bool) -> Iterator[str]:
+    current, chosen = list(outcome.job.entry.tags), outcome.chosen
     added = [t for t in chosen if t not in current]
     dropped = [t for t in current if t not in chosen]
-    yield f"{item.path}  {item.entry.title[:80]}"
+    yield f"{outcome.job.key}  {outcome.job.entry.title[:80]}"
     yield f"  current   {_hashes(current) or '(none)'}"
     yield "  ranked    " + "  ".join(f"#{c.tag} {c.score:.2f}" for c in ranked)
     yield f"  chosen    {_hashes(chosen)}"

@@ -189,19 +189,19 @@ def test_without_no_llm_a_model_picks_among_the_engine_candidates(
 def test_apply_never_overwrites_a_file_changed_while_suggesting(
     tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from author_tui.commands import tags as command
+    from author_tui.batch import planning
 
     digest = tmp_path / "d.txt"
     digest.write_text(DIGEST, encoding="utf-8")
     edited = DIGEST.replace("Improves detection heads.", "Improves detection heads, edited meanwhile.")
-    load = command._load
+    read = planning.read_file
 
-    def load_then_the_author_saves_elsewhere(path: Path) -> object:
-        target = load(path)
+    def read_then_the_author_saves_elsewhere(path: Path) -> bytes:
+        data = read(path)
         digest.write_text(edited, encoding="utf-8")  # e.g. the TUI saved while the model was thinking
-        return target
+        return data
 
-    monkeypatch.setattr(command, "_load", load_then_the_author_saves_elsewhere)
+    monkeypatch.setattr(planning, "read_file", read_then_the_author_saves_elsewhere)
     code, _, err = _run(capsys, digest, "--corpus", corpus, "--apply")
     assert digest.read_text(encoding="utf-8") == edited
     assert code != 0 and "changed on disk since it was read" in err
