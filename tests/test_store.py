@@ -125,3 +125,45 @@ def test_a_folder_in_the_way_is_a_store_error_naming_the_path(tmp_path: Path) ->
     with pytest.raises(StoreError, match="day.txt: could not be written") as caught:
         write_atomic(tmp_path / "day.txt", b"x")
     assert "writable" in caught.value.hint
+
+
+def test_a_released_lock_leaves_no_lock_file_and_still_excludes_under_contention(tmp_path: Path) -> None:
+    """Removing the lock file on release must not let two holders in at once (a taker that locked a file
+    the holder had just removed starts over)."""
+    import threading
+
+    from author_tui.store.locks import lock_path
+
+    target, inside, overlaps = tmp_path / "day.txt", [0], []
+
+    def hammer() -> None:
+        for _ in range(40):
+            with file_lock(target, timeout=10, poll=0.001):
+                inside[0] += 1
+                overlaps.append(inside[0])
+                inside[0] -= 1
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(overlaps) == 160 and max(overlaps) == 1
+    assert not lock_path(target).exists()
+
+
+def test_leftover_temps_are_removed_unless_a_live_writer_holds_them(tmp_path: Path) -> None:
+    import fcntl
+
+    from author_tui.store.files import remove_leftover_temps
+
+    dead, live, young, other = (tmp_path / name for name in (
+        ".a.md.x1y2z3.tmp", ".b.md.q8w7e6.tmp", ".c.md.r5t4y3.tmp", "notes.tmp"))
+    for path in (dead, live, young, other):
+        path.write_bytes(b"x")
+    for path in (dead, live, other):
+        os.utime(path, (1, 1))
+    with open(live, "rb") as writer:
+        fcntl.flock(writer, fcntl.LOCK_EX)
+        assert remove_leftover_temps(tmp_path) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".b.md.q8w7e6.tmp", ".c.md.r5t4y3.tmp", "notes.tmp"]

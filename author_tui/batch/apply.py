@@ -43,7 +43,7 @@ def apply_file(plan: FilePlan, outcomes: Sequence[Outcome], task: Task, *, force
             if outcome.job.index in applied.failed:
                 outcome.fail(f"not written: {applied.failed[outcome.job.index]}")
         written = [o for o in done if o.job.index in applied.written]
-        if written:
+        if written and applied.data != plan.data:  # (--force may bring back the very same English)
             task.verify(plan, applied, written)
             replace_if_unchanged(Path(plan.path), plan.data, applied.data, read_only_ok=force)
             result.written = True

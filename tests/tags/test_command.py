@@ -231,3 +231,49 @@ def test_a_bad_path_stops_the_run_before_anything_is_written(
     code, _, err = _run(capsys, digest, tmp_path / "absent.txt", "--corpus", corpus, "--apply")
     assert code != 0 and "absent.txt" in err
     assert digest.read_text(encoding="utf-8") == DIGEST
+
+
+def test_a_symbolic_link_loop_is_reported_and_the_rest_still_tagged(
+    tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    good = folder / "d.txt"
+    good.write_text(DIGEST, encoding="utf-8")
+    (folder / "250101 Loop.md").symlink_to(folder / "250101 Loop.md")
+    named = tmp_path / "loop.md"
+    named.symlink_to(named)
+    code, out, err = _run(capsys, folder, good, named, "--corpus", corpus, "--format", "jsonl")
+    assert "250101 Loop.md: a symbolic link loop" in err
+    assert f"{named}: a symbolic link loop" in err and "no such file" not in err
+    assert len(_jsonl(out)) == 2 and code == 1  # good.txt is named directly; the folder's .txt is not read
+
+
+def test_a_read_only_file_is_not_tagged_unless_forced(
+    tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    digest = tmp_path / "d.txt"
+    digest.write_text(DIGEST, encoding="utf-8")
+    digest.chmod(0o444)
+    code, _, err = _run(capsys, digest, "--corpus", corpus, "--apply")
+    assert digest.read_text(encoding="utf-8") == DIGEST
+    assert f"{digest}: read-only, not changed" in err and code == 1
+    code, _, err = _run(capsys, digest, "--corpus", corpus, "--apply", "--force")
+    assert code == 0 and "tags written" in err and "#object-detection" in digest.read_text(encoding="utf-8")
+
+
+def test_an_upper_case_txt_digest_is_tagged(tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    digest = tmp_path / "DAY.TXT"
+    digest.write_text(DIGEST, encoding="utf-8")
+    code, out, _ = _run(capsys, digest, "--corpus", corpus, "--format", "jsonl")
+    assert code == 0 and [row["path"] for row in _jsonl(out)] == [f"{digest}#1", f"{digest}#2"]
+
+
+def test_an_unreadable_note_is_named_by_its_path(
+    tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "2025"
+    folder.mkdir()
+    (folder / "250101 Broken.md").write_bytes(b"\xff\xfe not utf-8")
+    code, _, err = _run(capsys, folder, "--corpus", corpus)
+    assert f"{folder / '250101 Broken.md'}:1" in err and code == 1
