@@ -2,8 +2,8 @@
 
 Why pure and apart from the command: the rules that protect the author's files (find exactly the entries
 with a Korean note and no English; insert only the English; prove nothing else moved) must be testable
-without a model, a disk or a clock. `author_tui.store.batch_run` does the reading, locking and writing;
-`author_tui.commands.translate` runs the model calls.
+without a model, a disk or a clock. The batch engine (`author_tui.batch`) reads, calls the model, locks
+and writes; `core.batch_tags` is the same for tag lines.
 
     plan = plan_file("notes/250618 X.md", data, force=False)   # FormatError on a malformed digest
     new = apply(plan, {0: "The English."}, style="block")      # Applied(data=..., failed={...})

@@ -117,3 +117,18 @@ def test_a_kill_during_a_write_leaves_the_old_file_or_the_new_one(tmp_path):
     assert process.returncode == -signal.SIGKILL
     assert target.read_bytes() == b"old"
     assert {name for name in os.listdir(tmp_path) if name != "note.md" and not name.endswith(".tmp")} == set()
+
+
+def test_the_temp_file_a_kill_during_a_write_leaves_is_removed_by_the_next_run(tmp_path, translate):
+    """Issue 11: such temp files stayed for good, even after a complete rerun, unless that same note was
+    written again. Now any run that scans the folder removes those no live writer holds."""
+    notes = write_notes(tmp_path / "vault", 2)
+    script = ("import sys, os; from pathlib import Path; from author_tui.store import files; "
+              "os.fsync = lambda fd: os.kill(os.getpid(), 9); files.write_atomic(Path(sys.argv[1]), b'new')")
+    process = subprocess.run([sys.executable, "-c", script, str(notes[0])], cwd=ROOT, capture_output=True)
+    assert process.returncode == -signal.SIGKILL
+    (temp,) = [p for p in notes[0].parent.iterdir() if p.name.endswith(".tmp")]
+    os.utime(temp, (time.time() - 2, time.time() - 2))  # the rerun comes a moment later
+    ran = translate(tmp_path / "vault", "--dry-run")
+    assert not temp.exists() and "removed 1 temp file(s)" in ran.err
+    assert "would translate 2 entries" in ran.out  # the killed write changed nothing
