@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from author_tui.commands.batch import add_batch_flags
 from author_tui.config import add_common_flags, settings_from_args
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "reads as prose")
     parser.add_argument("--report", type=Path, metavar="FILE", help="write a JSON report of every entry")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
+    add_batch_flags(parser)
     add_common_flags(parser)
     parser.set_defaults(func=run)
 
@@ -71,15 +73,20 @@ def run(args: argparse.Namespace) -> int:
     if planned.temps_removed:
         print(f"author-tui: removed {planned.temps_removed} temp file(s) left by an interrupted write",
               file=sys.stderr)
+    if args.batch:  # the estimate, then the submission (or only the estimate with --dry-run)
+        from author_tui.commands.batch import submit_batch
+
+        return submit_batch("translate", planned, settings, {"force": args.force, "style": args.english_style},
+                            args.dry_run)
     if args.dry_run:
-        return _dry_run(planned, args.force)
+        return _dry_run(planned, args.force, settings)
     started = time.monotonic()
     finished = _translate(planned, task, settings, args)
     if args.report:
         from author_tui.batch import write_report
 
         write_report(args.report, finished.outcomes, planned.problems, time.monotonic() - started)
-    return _summary(finished, planned)
+    return _summary(finished, planned, settings)
 
 
 def _usage_error(message: str) -> Exception:
@@ -107,18 +114,22 @@ def _translate(planned: Planned, task: Translate, settings: Settings, args: argp
 # ------------------------------------------------------------------------------------------- output
 
 
-def _dry_run(planned: Planned, force: bool) -> int:
+def _dry_run(planned: Planned, force: bool, settings: Settings) -> int:
+    from author_tui.commands.batch import prepare_requests, print_estimate
+
     verb = "retranslate" if force else "translate"
     for job in planned.jobs:
         print(f"{job.where}: would {verb} {job.entry.title[:70]!r}")
     files = len(planned.files)
     print(f"dry run: would {verb} {planned.total} entries in {files} file{'s' * (files != 1)}; nothing written"
           + (f"; {len(planned.problems)} file(s) skipped as malformed" if planned.problems else ""))
+    print_estimate(prepare_requests(planned, settings, "translate")[0], settings)
     return 1 if planned.problems else 0
 
 
-def _summary(finished: Finished, planned: Planned) -> int:
+def _summary(finished: Finished, planned: Planned, settings: Settings) -> int:
     from author_tui.batch import Summary
+    from author_tui.commands.batch import print_spent
 
     for outcome in finished.outcomes:
         if outcome.status == "failed":
@@ -130,6 +141,7 @@ def _summary(finished: Finished, planned: Planned) -> int:
     print(f"translated {summary.done} of {summary.total} entries in {len(planned.files)} files; "
           f"{summary.failed} failed, {summary.interrupted} not done, {len(planned.problems)} file(s) skipped; "
           f"{summary.usage_line()}")
+    print_spent(settings, summary.usage)
     if finished.stopped:
         print(f"author-tui: {finished.stopped}; run the same command again to continue", file=sys.stderr)
     if finished.interrupted:

@@ -105,8 +105,13 @@ def cost_line(prices: Mapping[str, ModelPrice], model: str, prompt: int, complet
     if price is None:
         return f"no price for model {model!r} in the price table (tokens only)"
     modes = [False, True] if batch is None else [batch]
-    return ", ".join(f"${price.cost(prompt, completion, batch=mode):.4f} {'batch' if mode else 'live'}"
+    return ", ".join(f"{dollars(price.cost(prompt, completion, batch=mode))} {'batch' if mode else 'live'}"
                      for mode in modes)
+
+
+def dollars(amount: float) -> str:
+    """Cents for a real bill, more digits for a small one (a few notes cost a fraction of a cent)."""
+    return f"${amount:.2f}" if amount >= 1 else f"${amount:.4f}" if amount >= 0.01 else f"${amount:.6f}"
 
 
 def spent_line(prices: Mapping[str, ModelPrice], model: str, usage: Usage, batch: bool = False) -> str:

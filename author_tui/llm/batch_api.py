@@ -25,11 +25,11 @@ import httpx2
 import openai
 from pydantic import BaseModel
 
-from author_tui.core.port import ModelRequest, Usage
+from author_tui.core.port import ModelRequest, T, Usage
 from author_tui.errors import BatchUnsupported, ModelError
-from author_tui.llm.client import _conversation
 from author_tui.llm.failures import explain, no_key
-from author_tui.llm.structured import Rung
+from author_tui.llm.structured import OutputInvalid, Rung, strip_reasoning
+from author_tui.llm.wire import conversation, text_conversation
 
 if TYPE_CHECKING:
     from author_tui.config import Settings
@@ -83,15 +83,28 @@ class LineResult:
 def line_body(
     model: str, temperature: float, request: ModelRequest, output: type[BaseModel], rung: Rung
 ) -> dict[str, Any]:
-    """The chat request a live call on `rung` would send (the same conversation, format and instruction)."""
-    messages = [m.as_dict() for m in _conversation(request, rung, output)]
-    body: dict[str, Any] = {"model": model, "messages": messages, "temperature": temperature}
+    """The chat request a live call on `rung` would send (the same conversation, format and instruction);
+    a plain-text request is sent as written, with no format."""
+    plain = request.plain_text
+    sent = text_conversation(request) if plain else conversation(request, rung, output)
+    body: dict[str, Any] = {"model": model, "messages": [m.as_dict() for m in sent], "temperature": temperature}
     if request.max_tokens:
         body["max_tokens"] = request.max_tokens
-    response_format = rung.response_format(output)
+    response_format = None if plain else rung.response_format(output)
     if response_format:
         body["response_format"] = response_format
     return body
+
+
+def read_answer(request: ModelRequest, output: type[T], rung: Rung, text: str) -> T:
+    """A line's answer as `output`, read the way the live client reads it; ModelError when it cannot be."""
+    try:
+        if request.plain_text:
+            return output.model_validate({request.preview_field or "": strip_reasoning(text)})
+        return rung.parse(text, output)  # type: ignore[return-value]
+    except (OutputInvalid, ValueError) as error:
+        raise ModelError(f"the batch's {request.task} answer is unusable: {error}",
+                         hint="rerun this entry live (the live path retries with the problem explained)") from None
 
 
 class BatchApi:
@@ -186,7 +199,8 @@ def _result(row: dict[str, Any]) -> LineResult:
     response = row.get("response") or {}
     body = response.get("body") or {}
     if error:
-        return LineResult(custom_id, None, error=f"{error.get('code') or 'error'}: {error.get('message') or ''}")
+        code, message = error.get("code"), error.get("message") or "no message"
+        return LineResult(custom_id, None, error=f"{code}: {message}" if code else message)
     if response.get("status_code") != 200:
         message = (body.get("error") or {}).get("message") or "no message"
         return LineResult(custom_id, None, error=f"HTTP {response.get('status_code')}: {message}")

@@ -37,8 +37,9 @@ def test_an_unknown_model_gets_tokens_only():
 
 
 def test_cost_line_shows_live_and_batch():
-    assert cost_line(TABLE, "gpt-4o", 1_000_000, 100_000) == "$3.5000 live, $1.7500 batch"
-    assert cost_line(TABLE, "gpt-4o", 1_000_000, 100_000, batch=True) == "$1.7500 batch"
+    assert cost_line(TABLE, "gpt-4o", 1_000_000, 100_000) == "$3.50 live, $1.75 batch"
+    assert cost_line(TABLE, "gpt-4o", 1_000_000, 100_000, batch=True) == "$1.75 batch"
+    assert cost_line(TABLE, "gpt-4o-mini", 1000, 100) == "$0.000210 live, $0.000105 batch"
 
 
 def test_estimate_counts_the_messages_and_scales_the_completion_with_the_note():

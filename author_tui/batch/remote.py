@@ -1,0 +1,199 @@
+"""The Batch API executor: a batch's requests built exactly as the live path would send them, submitted as
+one job, and its answers applied hours later through the live path's own executor, checks and writes.
+
+Why this shape: the live executors (`batch.live.translator`) hold the policy around a model call (output
+checks, what counts as no English); the engine (`batch.apply_answers`) holds the file guarantees (a file
+changed since it was planned is left alone; only the answer changes). So submitting asks the use cases
+(`Authoring.translate`) with a client that records each request instead of sending it, and applying runs
+the live executor with a client that answers each entry from the batch's results.
+
+    prepared = prepare(planned, authoring, "translate", model, temperature, rung)   # lines + estimate
+    job = submit(prepared, api, store, ...)          # saved before the upload; the batch id after
+    report = apply(job, results, authoring, Translate(...), store)                   # written or why not
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from author_tui.batch.apply import FileResult, apply_answers
+from author_tui.batch.live import translator
+from author_tui.batch.planning import Planned
+from author_tui.batch.tasks import Outcome, Task
+from author_tui.core.authoring import Authoring
+from author_tui.core.batch import Job
+from author_tui.core.model import Entry
+from author_tui.core.port import CancelToken, ModelReply, ModelRequest, OnDelta, T, Usage
+from author_tui.core.pricing import Estimate, estimate_request
+from author_tui.errors import AuthorTuiError, ModelError
+from author_tui.llm.batch_api import BatchApi, BatchLine, LineResult, line_body, read_answer
+from author_tui.llm.structured import Rung
+from author_tui.store.batch_jobs import BatchJob, JobLine, JobStore, custom_id, new_job_id
+
+JOB_KEY = "author_tui_job"  # the batch's metadata key naming its job (found again after a crash)
+
+
+class _Asked(Exception):
+    """Raised by the recorder once it has the request: nothing is sent."""
+
+
+class _Recorder:
+    """A ModelClient that keeps what generate() is asked and sends nothing."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[ModelRequest, type[Any]]] = []
+
+    def generate(self, request: ModelRequest, output: type[T], *, on_delta: OnDelta | None = None,
+                 cancel: CancelToken | None = None) -> ModelReply[T]:
+        self.asked.append((request, output))
+        raise _Asked()
+
+
+@dataclass
+class Prepared:
+    lines: list[tuple[JobLine, BatchLine]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # entries that could not be asked (and why)
+    estimate: Estimate = Estimate()
+
+
+def prepare(planned: Planned, authoring: Authoring, task: str, model: str, temperature: float,
+            rung: str) -> Prepared:
+    """One batch line per planned entry: the request the live path would send, and its token estimate."""
+    recorder = _Recorder()
+    asking = dataclasses.replace(authoring, client=recorder)
+    prepared = Prepared()
+    for job in planned.jobs:
+        try:
+            asking.translate(job.entry, exclude=job.key)
+        except _Asked:
+            pass
+        except AuthorTuiError as error:
+            prepared.problems.append(f"{job.where}: {error.message}")
+            continue
+        request, output = recorder.asked.pop()
+        temp = temperature if request.temperature is None else request.temperature
+        body = line_body(model, temp, request, output, Rung(rung))
+        cid = custom_id(job.key, json.dumps(body, sort_keys=True, ensure_ascii=False))
+        estimate = estimate_request(task, body["messages"], note=job.entry.note, max_tokens=request.max_tokens)
+        prepared.estimate = prepared.estimate + estimate
+        line = JobLine(custom_id=cid, key=job.key, path=job.path, index=job.index, line=job.line,
+                       source=job.source, title=job.entry.title, note=job.entry.note,
+                       prompt_tokens=estimate.prompt_tokens, completion_tokens=estimate.completion_tokens)
+        prepared.lines.append((line, BatchLine(cid, body)))
+    return prepared
+
+
+def submit(prepared: Prepared, api: BatchApi, store: JobStore, *, task: str, endpoint: str, model: str,
+           rung: str, options: dict[str, str | bool], now: datetime) -> BatchJob:
+    """Save the job, upload its lines, create the batch, save its id. A kill before the last save leaves a
+    job "submitting" that `recover` finds again by the batch's metadata."""
+    job = BatchJob(id=new_job_id(task, now), task=task, created=now.isoformat(timespec="seconds"),
+                   endpoint=endpoint, model=model, rung=rung, options=options,
+                   lines=[line for line, _ in prepared.lines])
+    store.save(job)
+    info = api.submit([batch_line for _, batch_line in prepared.lines], metadata={JOB_KEY: job.id})
+    job.batch_id, job.status = info.id, info.status
+    store.save(job)
+    return job
+
+
+def recover(job: BatchJob, api: BatchApi, store: JobStore) -> BatchJob:
+    """A job whose submitter died before saving the batch id: look the batch up by its metadata."""
+    if job.batch_id is None:
+        found = api.find(JOB_KEY, job.id)
+        if found is None:
+            raise ModelError(f"batch job {job.id} never reached the provider (the submitter stopped first)",
+                             hint="submit again: nothing was sent, nothing will be billed")
+        job.batch_id, job.status = found.id, found.status
+        store.save(job)
+    return job
+
+
+# --------------------------------------------------------------------------------------------- apply
+
+
+class _Answers:
+    """A ModelClient answering the entry being applied from its batch result (`current`). A second ask
+    for the same entry (the live executor's guided retry) gets the same answer at no cost: a batch has
+    one answer per entry, and the live rule then keeps it with its warnings."""
+
+    def __init__(self, rung: str) -> None:
+        self.rung = Rung(rung)
+        self.current: LineResult | None = None
+        self._answered = False
+
+    def start(self, result: LineResult) -> None:
+        self.current, self._answered = result, False
+
+    def generate(self, request: ModelRequest, output: type[T], *, on_delta: OnDelta | None = None,
+                 cancel: CancelToken | None = None) -> ModelReply[T]:
+        result = self.current
+        if result is None or result.text is None:
+            raise ModelError("no batch answer for this entry")
+        value = read_answer(request, output, self.rung, result.text)
+        usage, self._answered = (Usage() if self._answered else result.usage), True
+        return ModelReply(value, usage)
+
+
+@dataclass
+class Applied:
+    """What an apply did: entries written, skipped (changed, unusable, failed at the provider, not run)."""
+
+    written: list[JobLine] = field(default_factory=list)
+    already: int = 0  # applied by an earlier apply
+    skipped: list[tuple[JobLine, str]] = field(default_factory=list)
+    warnings: list[tuple[JobLine, str]] = field(default_factory=list)
+    files: list[FileResult] = field(default_factory=list)
+    usage: Usage = Usage()  # what the provider counted for the answers applied now
+
+
+def apply(job: BatchJob, results: Mapping[str, LineResult], authoring: Authoring, task: Task,
+          store: JobStore) -> Applied:
+    """Apply every answered line not applied yet, through the live executor and the engine's writes."""
+    answers = _Answers(job.rung)
+    execute = translator(dataclasses.replace(authoring, client=answers, similar=None), CancelToken())
+    report = Applied(already=len(job.applied))
+    answered: list[tuple[JobLine, Outcome]] = []
+    for line in job.pending:
+        result = results.get(line.custom_id)
+        if result is None or result.text is None:
+            report.skipped.append((line, result.error if result else "not run (the batch ended before it)"))
+            continue
+        answers.start(result)
+        outcome = execute(Job(line.path, line.index, line.line, Entry(title=line.title, note=line.note),
+                              line.source))
+        if outcome.ok:
+            answered.append((line, outcome))
+        else:
+            report.skipped.append((line, outcome.error))
+    report.files = apply_answers([outcome for _, outcome in answered], task)
+    for line, outcome in answered:
+        if outcome.ok:
+            report.written.append(line)
+            report.usage = report.usage + outcome.usage
+            report.warnings += [(line, warning) for warning in outcome.warnings]
+        else:
+            report.skipped.append((line, outcome.error))
+    job.applied += [line.custom_id for line in report.written]
+    job.skipped = {line.custom_id: why for line, why in report.skipped}
+    job.status = "applied"
+    store.save(job)
+    return report
+
+
+def rerun_command(job: BatchJob, lines: list[JobLine]) -> str:
+    """The live command that answers these entries again (a file's done entries are skipped by it)."""
+    paths = sorted({line.path for line in lines})
+    force = " --force" if job.options.get("force") else ""
+    return f"author-tui {job.task} " + " ".join(_quoted(path) for path in paths) + force
+
+
+def _quoted(path: str) -> str:
+    import shlex
+
+    return shlex.quote(path)

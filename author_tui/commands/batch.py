@@ -1,0 +1,274 @@
+"""`author-tui batch list|status|apply|cancel [ID]`: the Batch API jobs submitted by `translate --batch`.
+
+Why a command of its own: a batch comes back within 24 h, long after the command that submitted it ended;
+any later run picks the job up from the data dir, asks the provider how it is doing, and applies its
+answers through the live path's checks and writes. Also here: what `--batch` and `--dry-run` of the batch
+commands print (the estimate before, the cost after), so translate and tags print it the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from author_tui.config import load_settings
+
+if TYPE_CHECKING:
+    from author_tui.batch import Planned
+    from author_tui.batch.remote import Prepared
+    from author_tui.config import Settings
+    from author_tui.core.port import Usage
+    from author_tui.llm.batch_api import BatchApi
+    from author_tui.store.batch_jobs import BatchJob, JobStore
+
+EXAMPLES = """\
+examples:
+  author-tui translate ~/vault/arXiv --batch --dry-run   # requests, estimated tokens and cost; nothing sent
+  author-tui translate ~/vault/arXiv --batch             # submit; prints the job and batch ids
+  author-tui batch list
+  author-tui batch status --wait                         # the newest job, polled until it is finished
+  author-tui batch apply                                 # write the answers (a second apply changes nothing)
+
+ID is a job id, a batch id or a unique prefix of either; without it, the newest job not yet applied.
+Jobs are kept in <data_dir>/batches/ (see `author-tui config`)."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "batch", help="follow and apply Batch API jobs (submitted with translate --batch)",
+        description="List, follow, apply or cancel the Batch API jobs submitted by `translate --batch`.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("action", choices=("list", "status", "apply", "cancel"))
+    parser.add_argument("id", nargs="?", metavar="ID", help="job or batch id (default: the newest open job)")
+    parser.add_argument("--wait", action="store_true", help="status: ask again until the batch is finished")
+    parser.add_argument("--every", type=float, default=60.0, metavar="SECONDS", help="--wait: seconds between asks")
+    parser.set_defaults(func=run)
+
+
+def add_batch_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--batch", action="store_true",
+                        help="submit the requests to the provider's Batch API (about half the price, back "
+                        "within 24 h) and apply them later with `author-tui batch apply`")
+
+
+def run(args: argparse.Namespace) -> int:
+    from author_tui.store.batch_jobs import JobStore
+
+    settings = load_settings()
+    store = JobStore(settings.data_dir)
+    if args.action == "list":
+        return _list(store)
+    job = store.find(args.id)
+    api = _api_for(job, settings)
+    try:
+        if args.action == "status":
+            return _status(job, api, store, args.wait, args.every)
+        if args.action == "cancel":
+            return _cancel(job, api, store)
+        return _apply(job, api, store, settings)
+    finally:
+        api.close()
+
+
+# ----------------------------------------------------------------------------- before: estimate, submit
+
+
+def model_name(settings: Settings) -> str:
+    from author_tui.config import DEFAULT_REMOTE_MODEL
+
+    return settings.model or (DEFAULT_REMOTE_MODEL if settings.base_url else "embedded")
+
+
+def prepare_requests(planned: Planned, settings: Settings, task: str) -> tuple[Prepared, str]:
+    """Every planned entry's request, as the live path would send it, without sending anything."""
+    from author_tui.batch.remote import _Recorder, prepare
+    from author_tui.core.authoring import Authoring
+    from author_tui.core.retrieval import SimilarityIndex
+    from author_tui.llm import load_docs
+    from author_tui.llm.cache import EndpointMemory
+    from author_tui.llm.prompts import load_prompts
+
+    docs = load_docs(settings) if planned.jobs else []
+    authoring = Authoring(_Recorder(), load_prompts(settings.prompts_dir),
+                          similar=SimilarityIndex.build(docs) if docs else None)
+    model = model_name(settings)
+    memory = EndpointMemory(settings.cache_dir)
+    rung = (memory.rung(settings.base_url, model) if settings.base_url else None) or "json_schema"
+    memory.close()
+    return prepare(planned, authoring, task, model, settings.temperature, rung), rung
+
+
+def print_estimate(prepared: Prepared, settings: Settings, batch: bool | None = None) -> None:
+    from author_tui.core.pricing import HOW_ESTIMATED, cost_line
+
+    est = prepared.estimate
+    cost = cost_line(settings.prices, model_name(settings), est.prompt_tokens, est.completion_tokens, batch)
+    print(f"estimate: {est.requests} requests, ~{est.prompt_tokens} prompt + ~{est.completion_tokens} "
+          f"completion tokens; {cost}")
+    print(f"  ({HOW_ESTIMATED})")
+
+
+def submit_batch(task: str, planned: Planned, settings: Settings, options: dict[str, str | bool],
+                 dry_run: bool) -> int:
+    """`--batch`: the estimate, then (unless a dry run) the job submitted and its ids printed."""
+    from author_tui.batch.remote import submit
+    from author_tui.llm.batch_api import build_batch_api
+    from author_tui.store.batch_jobs import JobStore
+
+    api = None if dry_run else build_batch_api(settings)  # refuses the embedded model before any work
+    prepared, rung = prepare_requests(planned, settings, task)
+    for problem in prepared.problems:
+        print(f"author-tui: {problem} (entry left out)", file=sys.stderr)
+    print_estimate(prepared, settings, batch=True)
+    if dry_run or api is None:
+        print(f"dry run: would submit {len(prepared.lines)} requests as one batch; nothing sent")
+        return 1 if planned.problems or prepared.problems else 0
+    if not prepared.lines:
+        print("nothing to submit")
+        return 1 if planned.problems else 0
+    try:
+        job = submit(prepared, api, JobStore(settings.data_dir), task=task, endpoint=api.base_url,
+                     model=api.model, rung=rung, options=options, now=datetime.now(UTC))
+    finally:
+        api.close()
+    print(f"submitted job {job.id}: batch {job.batch_id}, {len(job.lines)} requests ({job.status})")
+    print(f"follow it with `author-tui batch status {job.id}`, then `author-tui batch apply {job.id}`")
+    return 1 if planned.problems or prepared.problems else 0
+
+
+def print_spent(settings: Settings, usage: Usage, batch: bool = False) -> None:
+    """Every run's closing line: what it spent, in tokens and (with a known price) dollars."""
+    from author_tui.core.pricing import spent_line
+
+    print(spent_line(settings.prices, model_name(settings), usage, batch))
+
+
+# ------------------------------------------------------------------------------------ after: the jobs
+
+
+def _api_for(job: BatchJob, settings: Settings) -> BatchApi:
+    """The job's own endpoint; the configured key goes only to the endpoint it is configured for."""
+    from author_tui.llm import is_loopback
+    from author_tui.llm.batch_api import BatchApi
+    from author_tui.llm.failures import no_key
+
+    same = (settings.base_url or "").rstrip("/") == job.endpoint.rstrip("/")
+    key = settings.api_key.get_secret_value() if settings.api_key and same else None
+    if not key and not is_loopback(job.endpoint):
+        raise no_key(job.endpoint)
+    return BatchApi(job.endpoint, key, job.model, settings.timeout)
+
+
+def _list(store: JobStore) -> int:
+    jobs = store.all()
+    for job in jobs:
+        print(f"{job.id}  {job.batch_id or '(not created)'}  {job.status:<11} {len(job.lines)} requests, "
+              f"{len(job.applied)} applied  {job.model} at {job.endpoint}")
+    if not jobs:
+        print(f"no batch jobs in {store.folder}")
+    return 0
+
+
+def _status(job: BatchJob, api: BatchApi, store: JobStore, wait: bool, every: float) -> int:
+    from author_tui.batch.remote import recover
+
+    job = recover(job, api, store)
+    assert job.batch_id is not None
+    while True:
+        info = api.retrieve(job.batch_id)
+        if job.status != "applied":
+            job.status = info.status
+            store.save(job)
+        print(f"{job.id}: batch {info.id} {info.status}; {info.completed} of {info.total} done, "
+              f"{info.failed} failed" + (f"; {'; '.join(info.errors)}" if info.errors else ""))
+        if info.settled or not wait:
+            break
+        time.sleep(every)
+    if info.settled and job.status != "applied":
+        print(f"apply it with `author-tui batch apply {job.id}`")
+    return 1 if info.status == "failed" else 0
+
+
+def _cancel(job: BatchJob, api: BatchApi, store: JobStore) -> int:
+    from author_tui.batch.remote import recover
+
+    job = recover(job, api, store)
+    assert job.batch_id is not None
+    info = api.cancel(job.batch_id)
+    job.status = info.status
+    store.save(job)
+    print(f"{job.id}: batch {info.id} {info.status}; answers already given can still be applied")
+    return 0
+
+
+def _apply(job: BatchJob, api: BatchApi, store: JobStore, settings: Settings) -> int:
+    from author_tui.batch.remote import _Recorder, apply, recover, rerun_command
+    from author_tui.batch.tasks import Translate
+    from author_tui.core.authoring import Authoring
+    from author_tui.llm.prompts import load_prompts
+
+    results = _results(job, api, store, recover)
+    authoring = Authoring(_Recorder(), load_prompts(settings.prompts_dir))
+    style: Any = job.options.get("style", "block")
+    report = apply(job, results, authoring, Translate(force=bool(job.options.get("force")), style=style), store)
+    for line, why in report.skipped:
+        print(f"author-tui: {line.path}:{line.line}: {line.title[:50]!r}: not applied: {why}", file=sys.stderr)
+    for line, warning in report.warnings:
+        print(f"author-tui: warning: {line.path}:{line.line}: {warning}", file=sys.stderr)
+    print(f"applied {len(report.written)} of {len(job.lines)} answers of job {job.id} "
+          f"({report.already} applied before); {len(report.skipped)} not applied")
+    if report.skipped:
+        print(f"rerun those live: {rerun_command(job, [line for line, _ in report.skipped])}")
+    spent = _spent(results)
+    print_spent(settings.model_copy(update={"model": job.model}), spent, batch=True)
+    return 1 if report.skipped else 0
+
+
+def _results(job: BatchJob, api: BatchApi, store: JobStore, recover: Any) -> dict[str, Any]:
+    """The batch's results: saved beside the job once downloaded (a second apply needs no network)."""
+    from author_tui.llm.batch_api import parse_results, require_settled
+
+    saved = store.results(job.id)
+    if saved is None:
+        job = recover(job, api, store)
+        assert job.batch_id is not None
+        info = api.retrieve(job.batch_id)
+        require_settled(info)
+        if info.status == "failed":
+            raise _failed(job, info.errors)
+        found = api.results(info)
+        store.save_results(job.id, "".join(_row(result) + "\n" for result in found.values()))
+        return found
+    return {result.custom_id: result for result in parse_results(saved.splitlines())}
+
+
+def _row(result: Any) -> str:
+    import json
+
+    usage = {"prompt_tokens": result.usage.prompt_tokens, "completion_tokens": result.usage.completion_tokens}
+    if result.text is None:
+        return json.dumps({"custom_id": result.custom_id, "error": {"code": None, "message": result.error}},
+                          ensure_ascii=False)
+    body = {"choices": [{"message": {"content": result.text}}], "usage": usage}
+    return json.dumps({"custom_id": result.custom_id, "response": {"status_code": 200, "body": body}},
+                      ensure_ascii=False)
+
+
+def _spent(results: dict[str, Any]) -> Usage:
+    from author_tui.core.port import Usage
+
+    total = Usage()
+    for result in results.values():
+        total = total + result.usage
+    return total
+
+
+def _failed(job: BatchJob, errors: tuple[str, ...]) -> Exception:
+    from author_tui.errors import ModelError
+
+    return ModelError(f"batch {job.batch_id} failed at the provider: {'; '.join(errors) or 'no reason given'}",
+                      hint=f"nothing was applied; submit again, or run live: author-tui {job.task} PATH")
