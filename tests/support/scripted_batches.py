@@ -61,6 +61,7 @@ class _Batch:
     completed: int = 0
     failed: int = 0
     total: int = 0
+    headers: dict[str, str] = field(default_factory=dict)  # the create request's authorization
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -112,7 +113,7 @@ class ScriptedBatches:
                     return _json(404, _error(f"No such File object: {file_id}", None))
                 return 200, self.files[file_id][1], "application/octet-stream"
             case "POST", ["batches"]:
-                return self._create(json.loads(body or b"{}"))
+                return self._create(json.loads(body or b"{}"), headers)
             case "GET", ["batches"]:
                 listed = [b.as_json() for b in sorted(self.batches.values(), key=lambda b: b.id, reverse=True)]
                 return _json(200, {"object": "list", "data": listed, "has_more": False})
@@ -150,7 +151,7 @@ class ScriptedBatches:
 
     # --- batches ---------------------------------------------------------------------------------------
 
-    def _create(self, request: dict[str, Any]) -> Answer:
+    def _create(self, request: dict[str, Any], headers: dict[str, str]) -> Answer:
         input_id = request.get("input_file_id", "")
         if input_id not in self.files:
             return _json(400, _error(f"No such File object: {input_id}", None))
@@ -160,6 +161,7 @@ class ScriptedBatches:
         batch = _Batch(f"batch_{self._ids:04d}", input_id, request.get("endpoint", ""),
                        dict(request.get("metadata") or {}), self.faults, created_at=self._ids)
         batch.total = len(_lines(self.files[input_id][1]))
+        batch.headers = {k: v for k, v in headers.items() if k == "authorization"}
         self.batches[batch.id] = batch
         return _json(200, batch.as_json())
 
@@ -226,7 +228,7 @@ class ScriptedBatches:
         elif failing is not None and failing(index):
             status, payload = 500, _error("scripted line failure", "server_error")
         else:
-            reply = self.server._choose(body, {})
+            reply = self.server._choose(body, batch.headers)  # a line runs with its batch's credentials
             if reply.status != 200:
                 status, payload = reply.status, _error(reply.error, reply.error_code)
             else:

@@ -1,0 +1,86 @@
+"""The submitter killed with SIGKILL while the provider creates its batch: a later `batch` run finds the
+batch by its metadata and applies it. And the data dir never holds the API key, whatever ran."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from author_tui.cli import main
+from tests.batch.conftest import snapshot, write_notes
+from tests.batch.fakes import translating
+from tests.support.scripted_batches import ScriptedBatches
+from tests.support.scripted_server import ScriptedServer
+
+KEY = "sk-proj-TESTKEY-5f3c9a0e1d2b4c6a8e"
+CLI = "import sys; from author_tui.cli import main; sys.exit(main(sys.argv[1:]))"
+
+
+def test_kill_9_while_the_batch_is_created_then_apply(tmp_path: Path, capsys, monkeypatch):
+    notes = write_notes(tmp_path / "vault", 3)
+    with ScriptedServer(responder=translating()) as server:
+        batches = ScriptedBatches(server)
+        monkeypatch.setenv("AUTHOR_TUI_BASE_URL", server.url)
+        proc: subprocess.Popen[bytes] | None = None
+
+        def kill_submitter() -> None:
+            assert proc is not None
+            os.kill(proc.pid, signal.SIGKILL)  # it waits for this very answer: its batch id is never saved
+
+        batches.on_create = kill_submitter
+        proc = subprocess.Popen([sys.executable, "-c", CLI, "translate", str(tmp_path / "vault"), "--batch"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == -signal.SIGKILL, err.decode()
+        assert b"submitted job" not in out
+        batches.on_create = None
+        assert len(batches.batches) == 1  # the provider has the batch; the job on disk has no id for it
+        before = snapshot(tmp_path / "vault")
+        assert main(["batch", "status"]) == 0
+        assert "batch_" in capsys.readouterr().out  # found again by the job id in its metadata
+        batches.complete_all()
+        assert main(["batch", "apply"]) == 0
+        assert "applied 3 of 3" in capsys.readouterr().out
+    assert all("In English" in p.read_text() for p in notes) and snapshot(tmp_path / "vault") != before
+
+
+def test_a_job_whose_batch_never_reached_the_provider_says_to_submit_again(tmp_path: Path, capsys, monkeypatch):
+    write_notes(tmp_path / "vault", 1)
+    with ScriptedServer(responder=translating()) as server:
+        batches = ScriptedBatches(server)
+        monkeypatch.setenv("AUTHOR_TUI_BASE_URL", server.url)
+
+        def refuse() -> None:
+            raise RuntimeError("the provider went away")  # the create answers nothing usable
+
+        batches.on_create = refuse
+        assert main(["translate", str(tmp_path / "vault"), "--batch"]) != 0
+        capsys.readouterr()
+        assert main(["batch", "apply"]) != 0
+        assert "never reached the provider" in capsys.readouterr().err
+
+
+def test_the_data_dir_never_holds_the_key(tmp_path: Path, capsys, monkeypatch):
+    write_notes(tmp_path / "vault", 2)
+    write_notes(tmp_path / "live", 2)
+    with ScriptedServer(responder=translating(), api_key=KEY) as server:
+        batches = ScriptedBatches(server)
+        monkeypatch.setenv("AUTHOR_TUI_BASE_URL", server.url)
+        monkeypatch.setenv("AUTHOR_TUI_API_KEY", KEY)
+        assert main(["translate", str(tmp_path / "vault"), "--batch"]) == 0
+        batches.complete_all()
+        assert main(["batch", "apply"]) == 0
+        assert main(["translate", str(tmp_path / "live"), "--quiet"]) == 0
+        assert main(["log", "--json"]) == 0
+        assert main(["batch", "list"]) == 0
+        shown = capsys.readouterr()
+        assert server.headers and all(h.get("authorization") == f"Bearer {KEY}" for h in server.headers)
+    data = Path(os.environ["AUTHOR_TUI_DATA_DIR"])
+    files = [p for p in data.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".json" for p in files)  # the job was saved there
+    for path in files + [p for p in Path(os.environ["AUTHOR_TUI_CACHE_DIR"]).rglob("*") if p.is_file()]:
+        assert KEY.encode() not in path.read_bytes(), path
+    assert KEY not in shown.out + shown.err
