@@ -35,7 +35,8 @@ def translator(authoring: Authoring, cancel: CancelToken) -> Executor:
         try:
             result = authoring.translate(job.entry, exclude=job.key, cancel=cancel)
             outcome.usage = result.usage
-            if result.warnings:
+            outcome.retried = _calls(result.usage) > 1  # the use case made its own guided retry
+            if result.warnings and not outcome.retried:
                 again = _with_prompt(authoring, batch.retry_prompt(authoring.prompts["translate"],
                                                                    [str(w) for w in result.warnings]))
                 second = again.translate(job.entry, exclude=job.key, cancel=cancel)
@@ -56,6 +57,10 @@ def translator(authoring: Authoring, cancel: CancelToken) -> Executor:
         return outcome
 
     return translate
+
+
+def _calls(usage: Usage) -> int:
+    return usage.requests + usage.cache_hits
 
 
 def _with_prompt(authoring: Authoring, template: PromptTemplate) -> Authoring:
