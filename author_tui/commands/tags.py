@@ -99,8 +99,8 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
     authoring = None if args.no_llm or not rerank_tags(settings) else tags_authoring(settings, engine)
     execute = tagger(engine, authoring, corpus_keys([doc.key for doc in docs]), args.replace)
-    run = Run(planned.files, execute, settings.concurrency if authoring else 1, task, write=args.apply,
-              force=args.force)
+    # One entry at a time, as before the engine: the output streams in file order as it is answered.
+    run = Run(planned.files, execute, 1, task, write=args.apply, force=args.force)
     endpoint = Endpoint(settings.base_url or "the embedded model", settings.timeout) if authoring else None
     printer = InOrder(planned.jobs, args)
     finished = drive(run, Progress(task.name, run.total, quiet=args.quiet, endpoint=endpoint), on_event=printer)

@@ -122,7 +122,7 @@ def _dry_run(planned: Planned, force: bool, settings: Settings) -> int:
         print(f"{job.where}: would {verb} {job.entry.title[:70]!r}")
     files = len(planned.files)
     print(f"dry run: would {verb} {planned.total} entries in {files} file{'s' * (files != 1)}; nothing written"
-          + (f"; {len(planned.problems)} file(s) skipped as malformed" if planned.problems else ""))
+          + (f"; {len(planned.problems)} file(s) skipped" if planned.problems else ""))
     print_estimate(prepare_requests(planned, settings, "translate")[0], settings)
     return 1 if planned.problems else 0
 
