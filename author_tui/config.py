@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     prompts_dir: Path | None = None
     """Folder with the prompt templates. None: the prompts/ folder shipped with author-tui."""
 
+    prompt_profile: str = "auto"
+    """Which prompt files to use: "small" (prompts/*-small.md: short instructions, few examples, for the
+    embedded model), "hosted" (prompts/draft.md etc., for capable models), or any <name> with files
+    <task>-<name>.md. "auto": small for the embedded model, hosted for a configured endpoint."""
+
     tag_rerank: bool | None = None
     """Let the model pick tags among the tag engine's candidates. Unset: yes for a configured endpoint and
     the 1.5B embedded model, no for the 0.5B one (it picks worse than the engine alone, and slowly)."""

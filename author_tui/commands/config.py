@@ -35,9 +35,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"{name:<{width}} = {value}  [{origin}]")
         if args.explain:
             print(f"{'':<{width}}   {_doc(name)}")
+    print(f"# prompt profile: {_profile(settings)}")
     if settings.uses_local_model:
         print("# no base_url: the embedded local model will be started", file=sys.stderr)
     return 0
+
+
+def _profile(settings: Settings) -> str:
+    """The active prompt profile and the file answering for each task (or why they cannot be read)."""
+    from author_tui.core.prompting import profile_files
+    from author_tui.errors import AuthorTuiError
+    from author_tui.llm import prompt_profile
+    from author_tui.llm.prompts import load_prompts
+
+    profile = prompt_profile(settings)
+    try:
+        files = profile_files(load_prompts(settings.prompts_dir), profile, ("draft", "translate", "tags"))
+    except AuthorTuiError as error:
+        return f"{profile} (prompts unreadable: {error.message})"
+    return f"{profile} ({', '.join(files)})"
 
 
 def _doc(name: str) -> str:

@@ -25,28 +25,39 @@ schemas (NoteDraft, Translation, TagSuggestions) are `core.outputs`.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol
 
 from author_tui.core.checks import (
     DEFAULT_BOUNDS,
     Bounds,
     OutputWarning,
+    badness,
     check_copied,
-    check_note,
+    check_draft,
     check_tags,
     check_translation,
 )
 from author_tui.core.model import ArchiveDoc, Entry
 from author_tui.core.outputs import NoteDraft, TagPick, TagSuggestions, Translation
 from author_tui.core.port import CancelToken, ModelClient, ModelReply, ModelRequest, OnDelta, Shot, T, Usage
-from author_tui.core.prompting import ExampleBudget, PromptTemplate, clip
+from author_tui.core.prompting import VARIABLE, ExampleBudget, Message, PromptTemplate, clip
 from author_tui.errors import EntryError
 
 ALTERNATIVES = 8  # tags offered beside the chosen ones
+# The guided retry when a template has no `retry:` of its own; `retry: false` turns it off.
+DEFAULT_RETRY = (
+    "That answer has problems: {{ problems }}. Write it again, fixing exactly those, and answer with the text only."
+)
+QUOTE_PAIRS = {('"', '"'), ("'", "'"), ("“", "”"), ("「", "」")}
+ANSWER_FENCE = re.compile(r"^```\w*\s*|\s*```$")
+ANSWER_LABEL = re.compile(
+    r"^(?:korean note|note|english|translation|english translation|코멘트|노트|번역)\s*[:：]\s*", re.IGNORECASE
+)
 
 
 class SimilarNotes(Protocol):
@@ -93,21 +104,24 @@ class Authoring:
         exclude: Any = None,
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
+        fresh: bool = False,
     ) -> Result[NoteDraft]:
         if not paper.title.strip():
             raise EntryError("a paper needs a title before a note can be drafted")
-        shots = self._shots("draft", paper, exclude, _draft_shot, lambda e: e.has_note)
+        template = self.prompts["draft"]
+        shots = self._shots("draft", paper, exclude, _draft_shot(template), lambda e: e.has_note)
         values = {
             "title": paper.title,
             "authors": paper.authors or "(unknown)",
             "abstract": paper.abstract or "(no abstract)",
         }
-        reply = self._call("draft", values, NoteDraft, "note", on_delta, cancel, shots)
-        note = reply.value.note
-        return self._result(
-            reply,
-            check_note(note, self.bounds) + check_copied("note", note, _seen(shots, "note", self.prompts["draft"])),
-        )
+        examples = [str(shot.answer["note"]) for shot in shots]
+
+        def checked(note: str) -> list[OutputWarning]:
+            drafted = check_draft(note, f"{paper.title}\n{paper.abstract}", examples, self.bounds)
+            return drafted + check_copied("note", note, _seen((), "note", template))
+
+        return self._free_text("draft", values, NoteDraft, "note", shots, checked, on_delta, cancel, fresh)
 
     def translate(
         self,
@@ -116,17 +130,20 @@ class Authoring:
         exclude: Any = None,
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
+        fresh: bool = False,
     ) -> Result[Translation]:
         if not entry.has_note:
             raise EntryError(f"'{entry.title}' has no Korean note to translate")
-        shots = self._shots("translate", entry, exclude, _translate_shot, lambda e: e.has_note and e.has_english)
+        template = self.prompts["translate"]
+        usable = lambda e: e.has_note and e.has_english  # noqa: E731
+        shots = self._shots("translate", entry, exclude, _translate_shot, usable)
         values = {"title": entry.title, "note": entry.note}
-        reply = self._call("translate", values, Translation, "english", on_delta, cancel, shots)
-        english = reply.value.english
-        warnings = check_translation(entry.note, english, self.bounds)
-        return self._result(
-            reply, warnings + check_copied("english", english, _seen(shots, "english", self.prompts["translate"]))
-        )
+        seen = _seen(shots, "english", template)
+
+        def checked(english: str) -> list[OutputWarning]:
+            return check_translation(entry.note, english, self.bounds) + check_copied("english", english, seen)
+
+        return self._free_text("translate", values, Translation, "english", shots, checked, on_delta, cancel, fresh)
 
     def suggest_tags(
         self,
@@ -135,6 +152,7 @@ class Authoring:
         exclude: Any = None,
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
+        fresh: bool = False,
     ) -> Result[TagSuggestions]:
         vocabulary: Counter[str] = self.tags.vocabulary if self.tags else Counter()
         suggestion = self.tags.suggest(entry, exclude=exclude) if self.tags else None
@@ -150,7 +168,7 @@ class Authoring:
                 "vocabulary": _vocabulary(vocabulary, int(template.param("vocabulary_size", 120))),
                 "candidates": _candidates(suggestion),
             }
-            reply = self._call("tags", values, TagPick, None, on_delta, cancel)
+            reply = self._ask(self._request("tags", values, fresh=fresh), TagPick, on_delta, cancel)
             value = TagSuggestions(**reply.value.model_dump())
             usage, cached = reply.usage, reply.cached
         value.alternatives = [tag for tag in ranked[:ALTERNATIVES] if tag not in value.tags]
@@ -159,32 +177,70 @@ class Authoring:
 
     # --- internals ----------------------------------------------------------------------------------
 
-    def _call(
+    def _free_text(
         self,
         task: str,
         values: dict[str, Any],
         output: type[T],
-        preview: str | None,
+        field_name: str,
+        shots: tuple[Shot, ...],
+        checked: Callable[[str], list[OutputWarning]],
         on_delta: OnDelta | None,
         cancel: CancelToken | None,
+        fresh: bool,
+    ) -> Result[T]:
+        """Ask for plain text, check it, and when the checks object, ask once more quoting what was wrong
+        (the guided retry); the less bad answer wins (core.checks.badness), the retry on a tie."""
+        request = self._request(task, values, shots, preview=field_name, fresh=fresh)
+        reply = self._ask(request, output, on_delta, cancel)
+        first = getattr(reply.value, field_name)
+        value, warnings = output.model_validate({field_name: clean_answer(first)}), checked(clean_answer(first))
+        retry = self.prompts[task].param("retry", DEFAULT_RETRY)
+        if not warnings or not retry:
+            return Result(value, warnings, reply.usage, reply.cached)
+        problems = "; ".join(w.message for w in warnings)
+        followup = (Message("assistant", first), Message("user", str(retry).replace("{{ problems }}", problems)))
+        again = self._ask(replace(request, followup=followup), output, on_delta, cancel)
+        second = clean_answer(getattr(again.value, field_name))
+        second_warnings = checked(second)
+        usage = reply.usage + again.usage
+        if badness(second_warnings) <= badness(warnings):
+            value, warnings = output.model_validate({field_name: second}), second_warnings
+        return Result(value, warnings, usage, reply.cached and again.cached)
+
+    def _request(
+        self,
+        task: str,
+        values: dict[str, Any],
         shots: tuple[Shot, ...] = (),
-    ) -> ModelReply[T]:
+        *,
+        preview: str | None = None,
+        fresh: bool = False,
+    ) -> ModelRequest:
+        """The request for `task`; a profile's template may leave a variable out (the title, say), so only
+        the values it uses are rendered. `preview` set: free text, asked for and streamed as plain text."""
         template = self.prompts[task]
-        request = ModelRequest(
+        used = {key: value for key, value in values.items() if key in template.variables}
+        return ModelRequest(
             task,
-            tuple(template.render(**values)),
+            tuple(template.render(**used)),
             template.content_hash,
             shots=shots,
             max_tokens=template.param("max_tokens"),
+            temperature=template.param("temperature"),
             preview_field=preview,
+            plain_text=preview is not None,
+            fresh=fresh,
+            prompt_name=template.name,
         )
+
+    def _ask(
+        self, request: ModelRequest, output: type[T], on_delta: OnDelta | None, cancel: CancelToken | None
+    ) -> ModelReply[T]:
         reply = self.client.generate(request, output, on_delta=on_delta, cancel=cancel)
         with self._lock:
             self.totals = self.totals + reply.usage
         return reply
-
-    def _result(self, reply: ModelReply[T], warnings: list[OutputWarning]) -> Result[T]:
-        return Result(reply.value, warnings, reply.usage, reply.cached)
 
     def _shots(
         self,
@@ -207,7 +263,8 @@ class Authoring:
             if not usable(doc.entry):
                 continue
             user_values, answer = values(doc.entry)
-            shot = Shot(template.render_question(**user_values), answer)
+            asked = set(VARIABLE.findall(template.messages[-1].content))
+            shot = Shot(template.render_question(**{k: v for k, v in user_values.items() if k in asked}), answer)
             if budget.offer(shot.user + "".join(map(str, answer.values()))):
                 shots.append(shot)
             if len(shots) >= budget.limit:
@@ -226,13 +283,30 @@ def _seen(shots: Sequence[Shot], field: str, template: PromptTemplate) -> list[s
     return [str(shot.answer[field]) for shot in shots] + instruction
 
 
-def _draft_shot(entry: Entry) -> tuple[dict[str, str], dict[str, Any]]:
-    question = {
-        "title": entry.title,
-        "authors": entry.authors or "(unknown)",
-        "abstract": clip(entry.abstract, 400) or "(no abstract)",
-    }
-    return question, {"note": entry.note.strip()}
+def _draft_shot(template: PromptTemplate) -> Callable[[Entry], tuple[dict[str, str], dict[str, Any]]]:
+    """A past paper as an example question (its abstract clipped to the profile's `example_abstract_chars`)
+    and the author's note on it as the answer."""
+    chars = int(template.param("example_abstract_chars", 400))
+
+    def shot(entry: Entry) -> tuple[dict[str, str], dict[str, Any]]:
+        question = {
+            "title": entry.title,
+            "authors": entry.authors or "(unknown)",
+            "abstract": clip(entry.abstract, chars) or "(no abstract)",
+        }
+        return question, {"note": entry.note.strip()}
+
+    return shot
+
+
+def clean_answer(text: str) -> str:
+    """A plain-text answer without what small models wrap it in: a label line ("Korean note:",
+    "Translation:"), surrounding quotes or a code fence."""
+    text = ANSWER_FENCE.sub("", text.strip()).strip()
+    text = ANSWER_LABEL.sub("", text, count=1).strip()
+    if len(text) > 1 and (text[0], text[-1]) in QUOTE_PAIRS:
+        text = text[1:-1].strip()
+    return text
 
 
 def _translate_shot(entry: Entry) -> tuple[dict[str, str], dict[str, Any]]:

@@ -11,9 +11,17 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from author_tui.core.text import CJK_LEAK, LATIN_TERM, NUMBER, URL, has_hangul
+from author_tui.core.text import CJK_LEAK, HANGUL, LATIN_TERM, NUMBER, URL, has_hangul
 
 TAG_SHAPE = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
+LATIN_LETTER = re.compile(r"[A-Za-z]")
+LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9@+.\-_/]*")
+# A sentence ends at . ! ? (or their full-width forms) before a space or the end; "2.5" and "e.g.," do not.
+SENTENCE_END = re.compile(r"[.!?。！？]+(?=\s|$)")
+# A copy: 20 characters in a row (spaces squashed) spanning 4 words or more. A shorter run or fewer words
+# is a quoted name ("Classifier-free Guidance", "Process Reward Model": 9 % of the author's own notes).
+COPY_RUN = 20
+COPY_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -22,6 +30,9 @@ class OutputWarning:
 
     field: str
     message: str
+    # The text is not in its language at all (or empty): worse than any number of smaller problems, so a
+    # guided retry that fixes it wins even with more warnings of its own.
+    severe: bool = False
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -36,6 +47,7 @@ class Bounds:
     english_min: int = 10
     english_max: int = 1500
     tags_max: int = 6
+    sentences_max: int = 3
 
 
 DEFAULT_BOUNDS = Bounds()
@@ -45,10 +57,10 @@ def check_note(note: str, bounds: Bounds = DEFAULT_BOUNDS) -> list[OutputWarning
     """The Korean note: present, Korean, no Chinese or Japanese leaked in, not too short or long."""
     text = note.strip()
     if not text:
-        return [OutputWarning("note", "the note is empty")]
+        return [OutputWarning("note", "the note is empty", severe=True)]
     warnings = []
     if not has_hangul(text):
-        warnings.append(OutputWarning("note", "the note contains no Hangul: it is not Korean"))
+        warnings.append(OutputWarning("note", "the note contains no Hangul: it is not Korean", severe=True))
     leaked = sorted(set(CJK_LEAK.findall(text)))
     if leaked:
         warnings.append(OutputWarning("note", f"Chinese/Japanese characters leaked in: {''.join(leaked)}"))
@@ -56,14 +68,88 @@ def check_note(note: str, bounds: Bounds = DEFAULT_BOUNDS) -> list[OutputWarning
     return warnings
 
 
+def check_draft(
+    note: str,
+    paper: str,
+    examples: Iterable[str] = (),
+    bounds: Bounds = DEFAULT_BOUNDS,
+) -> list[OutputWarning]:
+    """A drafted note: the basic note checks, then the author's kind of note: Korean (Hangul the majority
+    of letters), 1-3 sentences, nothing copied from the paper or an example (a run of COPY_RUN characters),
+    and no number or URL that the paper (title and abstract) does not have."""
+    text = note.strip()
+    warnings = check_note(text, bounds)
+    if not text:
+        return warnings
+    hangul, latin = korean_share(text)
+    if has_hangul(text) and hangul <= latin:
+        message = f"mostly not Korean: {hangul} Hangul letters, {latin} in Latin words"
+        warnings.append(OutputWarning("note", message, severe=True))
+    sentences = count_sentences(text)
+    if sentences > bounds.sentences_max:
+        warnings.append(OutputWarning("note", f"{sentences} sentences (the author writes 1-{bounds.sentences_max})"))
+    for source, what in [(paper, "the abstract"), *((example, "an example note") for example in examples)]:
+        run = copied_run(text, source)
+        if run:
+            warnings.append(OutputWarning("note", f"copies {what} word for word: {clip_text(run)}"))
+            break
+    invented = [n for n in NUMBER.findall(URL.sub(" ", text)) if n not in set(NUMBER.findall(URL.sub(" ", paper)))]
+    invented += missing_urls(text, paper)
+    if invented:
+        warnings.append(OutputWarning("note", f"not in the abstract: {', '.join(_unique(invented))}"))
+    return warnings
+
+
+def korean_share(text: str) -> tuple[int, int]:
+    """(Hangul letters, Latin letters outside technical terms): a Latin term (MoE, Diffusion LM) counts as
+    one letter, as the house style keeps terms in Latin script. Counting every Latin letter would call a
+    fifth of the author's own notes not Korean; a copied English sentence still has far more Latin."""
+    text = URL.sub(" ", text)
+    latin = sum(1 if _is_term(word) else len(LATIN_LETTER.findall(word)) for word in LATIN_WORD.findall(text))
+    return len(HANGUL.findall(text)), latin
+
+
+def _is_term(word: str) -> bool:
+    """A technical term rather than an English word: capitalised, or holding a digit or a symbol."""
+    return word[:1].isupper() or bool(re.search(r"[0-9@+\-_/.]", word))
+
+
+def count_sentences(text: str) -> int:
+    """Sentences in a note: pieces ended by . ! ? (or the end), counting only those with a letter in them."""
+    pieces = SENTENCE_END.split(URL.sub("URL", text))
+    return sum(1 for piece in pieces if re.search(r"\w", piece))
+
+
+def copied_run(text: str, source: str, length: int = COPY_RUN) -> str:
+    """The first run of at least `length` characters and COPY_WORDS words of `text` (spaces squashed, case
+    ignored) found verbatim in `source`, extended as far as it goes; "" when there is none."""
+    mine, theirs = _squash_space(text), _squash_space(source).lower()
+    lowered = mine.lower()
+    if len(mine) < length or len(theirs) < length:
+        return ""
+    grams = {theirs[i : i + length] for i in range(len(theirs) - length + 1)}
+    start = 0
+    while start <= len(lowered) - length:
+        if lowered[start : start + length] not in grams:
+            start += 1
+            continue
+        end = start + length
+        while end < len(lowered) and lowered[start : end + 1] in theirs:
+            end += 1
+        if mine.count(" ", start, end) >= COPY_WORDS - 1:
+            return mine[start:end]
+        start = end
+    return ""
+
+
 def check_translation(note: str, english: str, bounds: Bounds = DEFAULT_BOUNDS) -> list[OutputWarning]:
     """The English: no Hangul, within bounds, and every URL, number and Latin term of the note kept."""
     text = english.strip()
     if not text:
-        return [OutputWarning("english", "the translation is empty")]
+        return [OutputWarning("english", "the translation is empty", severe=True)]
     warnings = []
     if has_hangul(text):
-        warnings.append(OutputWarning("english", "the translation still contains Hangul"))
+        warnings.append(OutputWarning("english", "the translation still contains Hangul", severe=True))
     warnings += _length("english", text, bounds.english_min, bounds.english_max)
     for kind, missing in (
         ("URL", missing_urls(note, text)),
@@ -104,6 +190,12 @@ def check_copied(field: str, text: str, sources: Iterable[str]) -> list[OutputWa
         if len(theirs) >= 15 and (theirs in mine or (len(mine) >= 15 and mine in theirs)):
             return [OutputWarning(field, f"repeats the prompt or a past note: {clip_text(source)}")]
     return []
+
+
+def badness(warnings: Iterable[OutputWarning]) -> int:
+    """How bad an answer is, to pick between a first answer and its guided retry: a severe warning
+    outweighs any number of others."""
+    return sum(100 if w.severe else 1 for w in warnings)
 
 
 def clip_text(text: str, chars: int = 60) -> str:

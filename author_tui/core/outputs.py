@@ -1,7 +1,7 @@
 """The output schemas: the shapes of what the model hands back for a note, a translation and tags.
 
 Why its own module: the use cases validate against them, the client builds grammars and JSON schemas from
-them, and the reply cache keys on them; they are data, with no behaviour beyond cleaning their fields.
+them (for tags), and the reply cache keys on them; they are data, with no behaviour beyond cleaning their fields.
 """
 
 from __future__ import annotations
@@ -10,20 +10,12 @@ from pydantic import BaseModel, Field, field_validator
 
 from author_tui.core.hashtag import house_shape
 
-NOTE_PATTERN = r'^[^\n"\\가-힣぀-ヿ一-鿿]{0,40}[가-힣][^\n"\\぀-ヿ一-鿿]*$'
-
 
 class NoteDraft(BaseModel):
-    # The schema reaches grammar-constrained servers (llama.cpp, OpenAI strict mode), so it can steer as
-    # well as check: Hangul within the first 40 characters (true of 490 of the author's 492 notes of 2025)
-    # stops a small model from copying the English abstract, which it otherwise does; no kana or Han (a
-    # small model's Korean drifts into Chinese); one line and no '"' or '\\', because llama.cpp applies the
-    # pattern to the raw JSON text, where those would end or break the string (13 of 3,089 notes use '"').
-    note: str = Field(
-        description="The note in Korean (Hangul from the first words; no Chinese or Japanese), on one line: "
-        "1-3 terse sentences in the author's voice.",
-        pattern=NOTE_PATTERN,
-    )
+    # Asked for and streamed as plain text (no JSON, no grammar): a grammar that forced Hangul into the
+    # first 40 characters made small models splice one syllable into the paper's title. What a note must
+    # be (Korean, 1-3 sentences, nothing copied) is checked afterwards (core.checks.check_draft).
+    note: str = Field(description="The note in Korean: 1-3 terse sentences in the author's voice.")
 
     @field_validator("note")
     @classmethod

@@ -84,7 +84,8 @@ class Shot:
 @dataclass(frozen=True)
 class ModelRequest:
     """What the client is asked: rendered messages (the last one is the question), few-shot turns to put
-    before that last message, and what the client needs for caching and streaming."""
+    before that last message, follow-up turns after it, and what the client needs for caching and
+    streaming. `fresh` and `prompt_name` do not change the answer asked for, so not the cache key."""
 
     task: str
     messages: tuple[Message, ...]
@@ -93,6 +94,12 @@ class ModelRequest:
     max_tokens: int | None = None
     temperature: float | None = None  # None: the client's configured temperature
     preview_field: str | None = None  # the output field whose text is streamed to on_delta
+    # Free text (a note, a translation): asked and answered as plain text, no JSON and no grammar; the
+    # answer is the value of `preview_field`. Structured output (the ladder) is for real structure (tags).
+    plain_text: bool = False
+    followup: tuple[Message, ...] = ()  # turns after the question: the first answer and what was wrong
+    fresh: bool = False  # regenerate: skip the reply cache, sample anew, replace the cached reply
+    prompt_name: str = ""  # the template's name (a profile's file), for the call log
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,27 @@ def _messages(body: str, source: str) -> tuple[Message, ...]:
     return messages
 
 
+# --- prompt profiles ----------------------------------------------------------------------------------
+
+
+def select_profile(prompts: Mapping[str, PromptTemplate], profile: str) -> dict[str, PromptTemplate]:
+    """The templates under their task names, with a profile's own files in place: `draft-small.md`
+    (name `draft-small`) answers for `draft` in the "small" profile. A task the profile has no file for
+    keeps the base template (`draft.md`, which is the "hosted" profile)."""
+    chosen = dict(prompts)
+    for name, template in prompts.items():
+        task, _, suffix = name.rpartition("-")
+        if task and suffix == profile:
+            chosen[task] = template
+    return chosen
+
+
+def profile_files(prompts: Mapping[str, PromptTemplate], profile: str, tasks: Iterable[str]) -> list[str]:
+    """Which template answers for each task in the profile (for `author-tui config`)."""
+    chosen = select_profile(prompts, profile)
+    return [f"{task}: {chosen[task].name}" for task in tasks if task in chosen]
+
+
 # --- few-shot examples within a token budget -----------------------------------------------------------
 
 

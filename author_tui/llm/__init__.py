@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from author_tui.config import Settings
     from author_tui.core.authoring import Authoring, SimilarNotes, TagEngineLike
     from author_tui.core.model import ArchiveDoc
+    from author_tui.core.port import OnCall
     from author_tui.llm.client import OpenAIModelClient
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -35,8 +36,9 @@ def endpoint_and_model(settings: Settings) -> tuple[str, str]:
     return ensure_local_server(settings), settings.model or model_alias(settings)
 
 
-def build_client(settings: Settings) -> OpenAIModelClient:
-    """The OpenAI-compatible client with the reply cache and endpoint memory in settings.cache_dir."""
+def build_client(settings: Settings, on_call: OnCall | None = None) -> OpenAIModelClient:
+    """The OpenAI-compatible client with the reply cache and endpoint memory in settings.cache_dir;
+    `on_call` receives a CallRecord for every call (the call log)."""
     from author_tui.llm.cache import EndpointMemory, ReplyCache
     from author_tui.llm.client import ClientOptions, OpenAIModelClient
 
@@ -55,26 +57,41 @@ def build_client(settings: Settings) -> OpenAIModelClient:
         key_required=not is_loopback(base_url),
     )
     cache = ReplyCache(settings.cache_dir, settings.cache_size_mb)
-    return OpenAIModelClient(options, cache, EndpointMemory(settings.cache_dir))
+    return OpenAIModelClient(options, cache, EndpointMemory(settings.cache_dir), on_call=on_call)
 
 
 def build_authoring(
-    settings: Settings, docs: Sequence[ArchiveDoc] | None = None, *, tags: bool = True
+    settings: Settings,
+    docs: Sequence[ArchiveDoc] | None = None,
+    *,
+    tags: bool = True,
+    on_call: OnCall | None = None,
 ) -> Authoring:
     """The use cases over the configured model, with few-shot examples and tags from the archive.
 
     `docs` defaults to the notes found in `settings.archive`; with none configured, the digests already
     written in the drafts dir (the author's own past days) are the archive. `tags=False` skips building
     the tag engine for callers that never suggest tags (it takes ~8 s over the author's 3,468 notes).
+    The prompts are those of the active profile (`prompt_profile`).
     """
     from author_tui.core.authoring import Authoring
+    from author_tui.core.prompting import select_profile
     from author_tui.llm.prompts import load_prompts
 
-    prompts = load_prompts(settings.prompts_dir)
+    prompts = select_profile(load_prompts(settings.prompts_dir), prompt_profile(settings))
     if docs is None:
         docs = load_docs(settings)
     similar, engine = _archive_helpers(docs, tags)
-    return Authoring(build_client(settings), prompts, similar=similar, tags=engine, rerank_tags=rerank_tags(settings))
+    client = build_client(settings, on_call)
+    return Authoring(client, prompts, similar=similar, tags=engine, rerank_tags=rerank_tags(settings))
+
+
+def prompt_profile(settings: Settings) -> str:
+    """The prompt profile in use: `prompt_profile`, where "auto" means "small" for the embedded model
+    (0.5B/1.5B on a CPU) and "hosted" for a configured endpoint (see prompts/*-small.md)."""
+    if settings.prompt_profile != "auto":
+        return settings.prompt_profile
+    return "small" if settings.uses_local_model else "hosted"
 
 
 def rerank_tags(settings: Settings) -> bool:

@@ -37,6 +37,11 @@ def cache_key(endpoint: str, model: str, request: ModelRequest, temperature: flo
         "schema": schema,
         "prompt": request.prompt_hash,
     }
+    # Only when used, so the keys of structured requests stay what they were.
+    if request.plain_text:
+        material["text"] = request.preview_field
+    if request.followup:
+        material["followup"] = [m.as_dict() for m in request.followup]
     blob = json.dumps(material, ensure_ascii=False, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()
 

@@ -1,38 +1,57 @@
 """The one seam between author-tui and a language model: an OpenAI-compatible chat endpoint.
 
-Why it exists: `core.authoring` asks for "this structure, from these messages"; this module turns that into
-HTTP with everything a real endpoint needs: the reply cache, the structured-output ladder (with one repair
-retry that quotes the validation error), streaming with a cancel token checked between chunks when someone
-watches the reply arrive (`on_delta`, the TUI) and one plain request otherwise (batch runs: less CPU, kept-alive
-connections), retries with backoff on transient failures, a bound on requests in flight, and token usage.
+Why it exists: `core.authoring` asks for "this structure, from these messages" (or, for free text, "this
+text"); this module turns that into HTTP with everything a real endpoint needs: the reply cache, plain text
+for free text (no JSON, no grammar: a note and its English stream as written), the structured-output ladder
+for the rest (with one repair retry that quotes the validation error), streaming with a cancel token
+checked between chunks when someone watches the reply arrive (`on_delta`, the TUI) and one plain request
+otherwise (batch runs: less CPU, kept-alive connections), retries with backoff on transient failures, a
+bound on requests in flight, token usage, and one CallRecord per call for whoever observes them (`on_call`,
+the call log). A fresh request (regenerate) skips the cache, is sampled anew (its own seed, a livelier
+temperature) and its reply replaces the cached one.
 """
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx2
 import openai
-from pydantic import BaseModel
 
-from author_tui.core.port import CancelToken, ModelReply, ModelRequest, OnDelta, T, Usage
-from author_tui.core.prompting import Message, estimate_tokens
-from author_tui.errors import ModelError
+from author_tui.core.port import CancelToken, ModelReply, ModelRequest, OnCall, OnDelta, T, Usage
+from author_tui.core.prompting import Message
+from author_tui.errors import Cancelled, ModelError
 from author_tui.llm.cache import EndpointMemory, ReplyCache, cache_key
 from author_tui.llm.failures import (
     Backoff,
     FormatRejected,
     RetryableReply,
     explain,
-    is_context_error,
     is_transient,
     no_key,
     retry_after,
 )
-from author_tui.llm.structured import OutputInvalid, Rung, ladder, repair_message, schema_of
+from author_tui.llm.structured import OutputInvalid, Rung, ladder, repair_message, schema_of, strip_reasoning
+from author_tui.llm.wire import (
+    Call,
+    Trace,
+    completion,
+    conversation,
+    estimated,
+    format_refusal,
+    text_conversation,
+    usage_of,
+)
+
+# A regenerate must not be the same sample again: a small model at 0.3 often repeats itself even with
+# another seed, so a fresh request is sampled at least this warm.
+FRESH_TEMPERATURE = 0.8
 
 
 @dataclass
@@ -69,8 +88,14 @@ class OpenAIModelClient:
         backoff: Backoff | None = None,
         sleep: Callable[[float], None] | None = None,
         http_client: httpx2.Client | None = None,
+        on_call: OnCall | None = None,
+        clock: Callable[[], datetime] | None = None,
+        seeds: random.Random | None = None,
     ) -> None:
         self.options = options
+        self._on_call = on_call
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._seeds = seeds or random.Random()
         self._cache = cache
         self._memory = memory
         self._backoff = backoff or Backoff()
@@ -94,20 +119,70 @@ class OpenAIModelClient:
         on_delta: OnDelta | None = None,
         cancel: CancelToken | None = None,
     ) -> ModelReply[T]:
-        cancel = cancel or CancelToken()
+        trace = Trace(self._clock(), time.monotonic())
+        try:
+            reply = self._generate(request, output, on_delta, cancel or CancelToken(), trace)
+        except Cancelled:
+            self._record(request, trace, Usage(), False, "cancelled")
+            raise
+        except Exception as error:
+            self._record(request, trace, Usage(), False, f"error: {getattr(error, 'message', None) or error}")
+            raise
+        self._record(request, trace, reply.usage, reply.cached, "ok")
+        return reply
+
+    def _generate(
+        self, request: ModelRequest, output: type[T], on_delta: OnDelta | None, cancel: CancelToken, trace: Trace
+    ) -> ModelReply[T]:
         if self.options.key_required and not self.options.api_key:
             raise no_key(self.options.base_url)
         temperature = self.options.temperature if request.temperature is None else request.temperature
         key = cache_key(self.options.endpoint_id, self.options.model, request, temperature, schema_of(output))
-        cached = self._cached(key, output)
+        fresh = request.fresh or self.options.refresh
+        cached = None if fresh else self._cached(key, output)
         if cached is not None:
+            text = str(getattr(cached, request.preview_field)) if request.preview_field else cached.model_dump_json()
+            trace.sent(self._would_send(request, output), text, "text" if request.plain_text else None)
             if on_delta and request.preview_field:
-                on_delta(str(getattr(cached, request.preview_field)))
+                on_delta(text)
             return ModelReply(cached, Usage(cache_hits=1), cached=True)
-        value, usage = self._climb(request, output, temperature, on_delta, cancel)
+        if fresh:
+            temperature, trace.seed = max(temperature, FRESH_TEMPERATURE), self._seeds.randrange(2**31)
+        if request.plain_text:
+            value, usage = self._text(request, output, temperature, on_delta, cancel, trace)
+        else:
+            value, usage = self._climb(request, output, temperature, on_delta, cancel, trace)
         if self._cache is not None and self.options.use_cache:
             self._cache.set(key, value.model_dump())
         return ModelReply(value, usage)
+
+    def _record(self, request: ModelRequest, trace: Trace, usage: Usage, cached: bool, outcome: str) -> None:
+        if self._on_call is not None:
+            self._on_call(trace.record(request, self.options.model, self.options.endpoint_id, usage, cached, outcome))
+
+    def _would_send(self, request: ModelRequest, output: type[T]) -> list[Message]:
+        if request.plain_text:
+            return text_conversation(request)
+        remembered = self._memory.rung(self.options.endpoint_id, self.options.model) if self._memory else None
+        return conversation(request, ladder(remembered)[0], output)
+
+    # --- plain text: free text as written, no format to follow --------------------------------------------
+
+    def _text(
+        self,
+        request: ModelRequest,
+        output: type[T],
+        temperature: float,
+        on_delta: OnDelta | None,
+        cancel: CancelToken,
+        trace: Trace,
+    ) -> tuple[T, Usage]:
+        field_name = request.preview_field
+        if field_name is None:
+            raise ModelError(f"a plain-text {request.task} request must name its field (preview_field)")
+        call = Call(None, None, request, temperature, on_delta, False, trace)
+        text, usage = self._complete(call, text_conversation(request), cancel)
+        return output.model_validate({field_name: strip_reasoning(text)}), usage
 
     def _cached(self, key: str, output: type[T]) -> T | None:
         if self._cache is None or not self.options.use_cache or self.options.refresh:
@@ -127,6 +202,7 @@ class OpenAIModelClient:
         temperature: float,
         on_delta: OnDelta | None,
         cancel: CancelToken,
+        trace: Trace,
     ) -> tuple[T, Usage]:
         endpoint, model = self.options.endpoint_id, self.options.model
         remembered = self._memory.rung(endpoint, model) if self._memory else None
@@ -134,7 +210,7 @@ class OpenAIModelClient:
         for index, rung in enumerate(rungs):
             try:
                 value, usage = self._on_rung(
-                    rung, request, output, temperature, on_delta, cancel, probing=index + 1 < len(rungs)
+                    rung, request, output, temperature, on_delta, cancel, trace, probing=index + 1 < len(rungs)
                 )
             except FormatRejected:
                 continue
@@ -151,10 +227,11 @@ class OpenAIModelClient:
         temperature: float,
         on_delta: OnDelta | None,
         cancel: CancelToken,
+        trace: Trace,
         probing: bool,
     ) -> tuple[T, Usage]:
-        messages = _conversation(request, rung, output)
-        call = _Call(rung, rung.response_format(output), request, temperature, on_delta, probing)
+        messages = conversation(request, rung, output)
+        call = Call(rung, rung.response_format(output), request, temperature, on_delta, probing, trace)
         text, usage = self._complete(call, messages, cancel)
         try:
             return rung.parse(text, output), usage  # type: ignore[return-value]
@@ -174,17 +251,20 @@ class OpenAIModelClient:
 
     # --- one completion, with retries -------------------------------------------------------------------
 
-    def _complete(self, call: _Call, messages: list[Message], cancel: CancelToken) -> tuple[str, Usage]:
+    def _complete(self, call: Call, messages: list[Message], cancel: CancelToken) -> tuple[str, Usage]:
         attempt = 0
         while True:
             cancel.raise_if_cancelled()
             try:
                 with self._slots:
                     if call.on_delta is None:
-                        return self._plain(call, messages)
-                    return self._stream(call, messages, cancel)
+                        text, usage = self._plain(call, messages)
+                    else:
+                        text, usage = self._stream(call, messages, cancel)
+                call.trace.sent(messages, text, call.rung.name if call.rung else "text")
+                return text, usage
             except openai.APIStatusError as error:
-                if call.probing and call.response_format and _format_refusal(error):
+                if call.probing and call.response_format and format_refusal(error):
                     raise FormatRejected() from error
                 if not is_transient(error) or attempt >= self.options.max_retries:
                     raise self._explain(error) from error
@@ -195,7 +275,7 @@ class OpenAIModelClient:
                 self._wait(self._backoff.delay(attempt), cancel)
             attempt += 1
 
-    def _arguments(self, call: _Call, messages: list[Message]) -> dict[str, Any]:
+    def _arguments(self, call: Call, messages: list[Message]) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "model": self.options.model,
             "messages": [m.as_dict() for m in messages],
@@ -205,9 +285,11 @@ class OpenAIModelClient:
             kwargs["max_tokens"] = call.request.max_tokens
         if call.response_format:
             kwargs["response_format"] = call.response_format
+        if call.trace.seed is not None:
+            kwargs["seed"] = call.trace.seed
         return kwargs
 
-    def _plain(self, call: _Call, messages: list[Message]) -> tuple[str, Usage]:
+    def _plain(self, call: Call, messages: list[Message]) -> tuple[str, Usage]:
         """One non-streamed completion, for callers that show nothing while it arrives (batch runs).
 
         Why not stream anyway: a streamed reply costs the client 30-70 % more CPU (a pydantic object per
@@ -218,10 +300,10 @@ class OpenAIModelClient:
         `post` (the openai client's documented way to send a body as is) keeps its retries-off, headers,
         timeouts and status errors. With many calls in flight in one process, that CPU caps throughput."""
         response = self._openai.post("/chat/completions", cast_to=httpx2.Response, body=self._arguments(call, messages))
-        text, usage = _completion(response.json())
-        return text, _estimated(usage, messages, text)
+        text, usage = completion(response.json())
+        return text, estimated(usage, messages, text)
 
-    def _stream(self, call: _Call, messages: list[Message], cancel: CancelToken) -> tuple[str, Usage]:
+    def _stream(self, call: Call, messages: list[Message], cancel: CancelToken) -> tuple[str, Usage]:
         kwargs = self._arguments(call, messages)
         kwargs.update(stream=True, stream_options={"include_usage": True})
         stream = self._openai.chat.completions.create(**kwargs)
@@ -232,7 +314,7 @@ class OpenAIModelClient:
         try:
             for chunk in stream:
                 cancel.raise_if_cancelled()
-                usage = _usage(chunk, usage)
+                usage = usage_of(chunk, usage)
                 for choice in chunk.choices:
                     parts.append(choice.delta.content or "")
                     finished = finished or choice.finish_reason is not None
@@ -242,12 +324,13 @@ class OpenAIModelClient:
         if not finished:
             raise RetryableReply("the stream ended before the reply was finished")
         text = "".join(parts)
-        return text, _estimated(usage, messages, text)
+        return text, estimated(usage, messages, text)
 
-    def _preview(self, call: _Call, text: str, shown: str) -> str:
+    def _preview(self, call: Call, text: str, shown: str) -> str:
         if call.on_delta is None or call.request.preview_field is None:
             return shown
-        current = call.rung.preview(text, call.request.preview_field)
+        field_name = call.request.preview_field
+        current = strip_reasoning(text) if call.rung is None else call.rung.preview(text, field_name)
         if current != shown:
             call.on_delta(current)
         return current
@@ -264,66 +347,3 @@ class OpenAIModelClient:
 
     def close(self) -> None:
         self._openai.close()
-
-
-@dataclass(frozen=True)
-class _Call:
-    rung: Rung
-    response_format: dict[str, Any] | None
-    request: ModelRequest
-    temperature: float
-    on_delta: OnDelta | None
-    probing: bool  # a lower rung exists to fall back to
-
-
-def _conversation(request: ModelRequest, rung: Rung, output: type[BaseModel]) -> list[Message]:
-    """System message(s), the worked examples as user/assistant turns in this rung's answer shape, then
-    the question with this rung's format instruction."""
-    *head, question = request.messages
-    turns: list[Message] = []
-    for shot in request.shots:
-        turns += [Message("user", shot.user), Message("assistant", rung.render(shot.answer))]
-    return [*head, *turns, Message(question.role, f"{question.content}\n\n{rung.instruction(output)}")]
-
-
-def _format_refusal(error: openai.APIStatusError) -> bool:
-    """A refusal of response_format: llama.cpp answers 500, OpenAI and others 400/422 naming it."""
-    if is_context_error(error) or error.status_code in (401, 403, 404, 429):
-        return False
-    if error.status_code == 500:
-        return True
-    text = str(error).lower()
-    return error.status_code in (400, 422) and ("response_format" in text or "schema" in text)
-
-
-def _completion(data: Any) -> tuple[str, Usage]:
-    """The answer's text and usage from a chat completion's JSON; RetryableReply when it holds none."""
-    try:
-        choice = data["choices"][0]
-        text = choice["message"].get("content") or ""
-        finished = choice.get("finish_reason") is not None
-        reported = data.get("usage") or {}
-        cached = (reported.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
-        usage = Usage(reported.get("prompt_tokens") or 0, reported.get("completion_tokens") or 0, cached, 1)
-    except (KeyError, IndexError, TypeError, AttributeError):
-        raise RetryableReply("the reply is not a chat completion") from None
-    if not finished:
-        raise RetryableReply("the reply held no finished answer")
-    return str(text), usage
-
-
-def _estimated(usage: Usage, messages: list[Message], text: str) -> Usage:
-    """Some servers (llama-cpp-python) report no usage on streams: an estimate beats showing zero."""
-    if usage.prompt_tokens or usage.completion_tokens:
-        return usage
-    prompt = sum(estimate_tokens(m.content) for m in messages)
-    return Usage(prompt, estimate_tokens(text), 0, usage.requests)
-
-
-def _usage(chunk: Any, usage: Usage) -> Usage:
-    reported = getattr(chunk, "usage", None)
-    if not reported:
-        return usage
-    details = getattr(reported, "prompt_tokens_details", None)
-    cached = getattr(details, "cached_tokens", 0) or 0
-    return Usage(reported.prompt_tokens or 0, reported.completion_tokens or 0, cached, usage.requests)

@@ -110,7 +110,7 @@ def test_draft_renders_the_paper_and_the_most_similar_notes_as_worked_examples(p
     # Every past note is usable here; the most similar comes last, right before the question.
     assert shot_notes(request) == list(reversed(ranked_notes(PAPER)))
     first = request.shots[-1]
-    assert first.user.startswith("Title: ") and first.user.endswith("Korean note on this paper.")
+    assert first.user.startswith("Title: ") and first.user.endswith("Answer with the note only.")
 
 
 def test_exclude_keeps_a_note_out_of_its_own_examples(prompts):
@@ -132,17 +132,47 @@ def test_the_example_budget_is_respected(prompts):
     assert sum(estimate_tokens(s.user + s.answer["note"]) for s in shots) <= 120
 
 
-def test_warnings_come_back_with_the_value(prompts):
-    client = QueueClient(NoteDraft(note="짧네요."))
+def test_warnings_come_back_with_the_value_after_one_guided_retry_that_quotes_them(prompts):
+    client = QueueClient(NoteDraft(note="짧네요."), NoteDraft(note="또 짧네요."))
     result = authoring(client, prompts).draft_note(PAPER)
-    assert [str(w) for w in result.warnings] == ["note: only 4 characters (expected at least 10)"]
+    assert [str(w) for w in result.warnings] == ["note: only 6 characters (expected at least 10)"]
+    first, retry = client.requests
+    assert first.plain_text and first.followup == ()
+    assert [m.role for m in retry.followup] == ["assistant", "user"]
+    assert retry.followup[0].content == "짧네요."
+    assert "only 4 characters (expected at least 10)" in retry.followup[1].content
+    assert retry.messages == first.messages and retry.shots == first.shots
+    assert result.usage.requests == 2
+
+
+def test_the_retry_is_kept_only_when_it_is_no_worse(prompts):
+    english = "It is an English note copied from the abstract, not Korean at all."
+    client = QueueClient(NoteDraft(note="RoPE 보간으로 Context를 늘리는군요! 짧네요."), NoteDraft(note=english))
+    result = authoring(client, prompts).draft_note(PAPER)
+    assert result.value.note == "RoPE 보간으로 Context를 늘리는군요! 짧네요."
+    assert result.warnings == []  # the first answer had none: no retry at all
+    assert len(client.requests) == 1
+    client = QueueClient(NoteDraft(note="이건 2025년 https://x.io 에서 나온 결과네요."), NoteDraft(note=english))
+    result = authoring(client, prompts).draft_note(PAPER)
+    assert len(client.requests) == 2
+    assert result.value.note == "이건 2025년 https://x.io 에서 나온 결과네요."  # one warning beats two
+    assert [w.message for w in result.warnings] == ["not in the abstract: 2025, https://x.io"]
+
+
+def test_a_clean_first_answer_is_not_retried_and_labels_and_quotes_are_cleaned(prompts):
+    client = QueueClient(NoteDraft(note='노트: "RoPE 보간으로 Context를 늘리는군요."'))
+    result = authoring(client, prompts).draft_note(PAPER)
+    assert result.value.note == "RoPE 보간으로 Context를 늘리는군요."
+    assert len(client.requests) == 1 and result.warnings == []
 
 
 def test_translate_uses_korean_english_pairs_and_checks_terms(prompts):
     entry = PAPER.model_copy(update={"note": "RoPE 보간으로 24K까지 늘리는군요."})
-    client = QueueClient(Translation(english="It extends the context to 24K with interpolation."))
+    client = QueueClient(*[Translation(english="It extends the context to 24K with interpolation.")] * 2)
     result = authoring(client, prompts).translate(entry)
     request = client.requests[0]
+    assert request.plain_text and request.preview_field == "english"
+    assert "term(s) of the note missing: RoPE" in client.requests[1].followup[1].content
     pairs = {shot.user.split("Korean note:\n")[1].split("\n")[0]: shot.answer["english"] for shot in request.shots}
     assert (
         pairs["RoPE 스케일링으로 Long Context를 늘리는 방법이군요."]
@@ -198,8 +228,16 @@ def test_a_paper_without_a_title_is_refused(prompts):
 
 def test_a_draft_that_repeats_an_example_is_flagged(prompts):
     copied = "RoPE 스케일링으로 Long Context를 늘리는 방법이군요."
-    result = authoring(QueueClient(NoteDraft(note=copied)), prompts).draft_note(PAPER)
-    assert [w.message for w in result.warnings] == [f"repeats the prompt or a past note: {copied}"]
+    result = authoring(QueueClient(NoteDraft(note=copied), NoteDraft(note=copied)), prompts).draft_note(PAPER)
+    assert [w.message for w in result.warnings] == [f"copies an example note word for word: {copied}"]
+
+
+def test_a_draft_that_copies_the_abstract_is_flagged(prompts):
+    copied = "긴 문맥을 다루는 논문인데 요약하자면 the context window with rotary 방식으로 늘린다는 이야기군요."
+    result = authoring(QueueClient(NoteDraft(note=copied), NoteDraft(note=copied)), prompts).draft_note(PAPER)
+    assert [w.message for w in result.warnings] == [
+        "copies the abstract word for word: the context window with rotary"
+    ]
 
 
 def test_without_rerank_the_engine_chooses_and_no_model_is_asked(prompts):
@@ -219,3 +257,30 @@ def test_with_rerank_the_other_candidates_are_offered_as_alternatives(prompts):
     assert "long-context" not in result.value.alternatives
     assert set(result.value.alternatives) <= {c.tag for c in TagEngine.build(DOCS).suggest(PAPER).candidates}
     assert result.value.alternatives
+
+
+def test_fresh_reaches_the_client_for_every_use_case(prompts):
+    entry = PAPER.model_copy(update={"note": "RoPE 보간으로 Context를 늘리는군요.", "english": "It extends it."})
+    english = Translation(english="It extends the context with RoPE interpolation.")
+    client = QueueClient(NoteDraft(note="RoPE 보간으로 Context를 늘리는군요."), english, TagSuggestions(tags=["rl"]))
+    use_cases = authoring(client, prompts)
+    use_cases.draft_note(PAPER, fresh=True)
+    use_cases.translate(entry, fresh=True)
+    use_cases.suggest_tags(entry, fresh=True)
+    assert [r.fresh for r in client.requests] == [True, True, True]
+    use_cases.client = QueueClient(NoteDraft(note="RoPE 보간으로 Context를 늘리는군요."))
+    use_cases.draft_note(PAPER)
+    assert use_cases.client.requests[0].fresh is False
+
+
+def test_a_profile_template_may_leave_the_title_out(prompts):
+    from author_tui.core.prompting import select_profile
+
+    small = select_profile(prompts, "small")
+    assert small["translate"].name == "translate-small" and small["tags"].name == "tags"
+    entry = PAPER.model_copy(update={"note": "RoPE 보간으로 Context를 늘리는군요."})
+    client = QueueClient(Translation(english="It extends the context with RoPE interpolation."))
+    authoring(client, small).translate(entry)
+    request = client.requests[0]
+    assert request.prompt_name == "translate-small" and PAPER.title not in str(request.messages)
+    assert all(PAPER.title not in shot.user for shot in request.shots) and len(request.shots) <= 1

@@ -109,3 +109,60 @@ def test_copied(text, expected):
         "짧은 말.",
     ]
     assert messages(check_copied("note", text, sources)) == expected
+
+
+ABSTRACT = (
+    "Gemini 2.5 Pro reaches 24% on the new benchmark. We extend the context window with rotary "
+    "position interpolation. Code at https://example.org/rope."
+)
+
+
+@pytest.mark.parametrize(
+    ("note", "expected"),
+    [
+        ("RoPE 보간으로 Long Context를 늘리는 방법이군요. 24%면 나쁘지 않네요.", []),
+        ("Gemini 2.5 Pro의 Long Context 실험. https://example.org/rope 에 코드가 있네요.", []),
+        (
+            "An English note copied from the abstract, with only one 한 word.",
+            ["note: mostly not Korean: 1 Hangul letters, 39 in Latin words"],
+        ),
+        ("This is not Korean at all, sadly.", ["note: the note contains no Hangul: it is not Korean"]),
+        (
+            "하나네요. 둘이네요. 셋이네요. 넷이네요.",
+            ["note: 4 sentences (the author writes 1-3)"],
+        ),
+        ("소수점 2.5는 문장을 끊지 않네요. e.g. 이것도요.", []),
+        (
+            "긴 문맥을 다루는 논문인데 요약하면 the context window with rotary 방식으로 문맥을 늘리는 이야기군요.",
+            ["note: copies the abstract word for word: the context window with rotary"],
+        ),
+        ("Classifier-free Guidance를 쓰는 긴 Context Window 방식이군요.", []),  # names, not a sentence
+        (
+            "Gemini 3.0은 48%를 달성했다고 하네요 (https://arxiv.org/abs/2501.00001).",
+            ["note: not in the abstract: 3.0, 48%, https://arxiv.org/abs/2501.00001"],
+        ),
+    ],
+)
+def test_draft(note, expected):
+    from author_tui.core.checks import check_draft
+
+    assert messages(check_draft(note, ABSTRACT)) == expected
+
+
+def test_a_draft_copying_an_example_note_names_it():
+    from author_tui.core.checks import check_draft
+
+    example = "Speculative Decoding에서 Drafter를 Diffusion LM으로 교체한 시도군요 재미있네요."
+    note = "이 논문도 Drafter를 Diffusion LM으로 교체한 시도군요 재미있네요."
+    assert messages(check_draft(note, ABSTRACT, [example])) == [
+        "note: copies an example note word for word: Drafter를 Diffusion LM으로 교체한 시도군요 재미있네요."
+    ]
+
+
+def test_only_not_being_in_the_language_is_severe():
+    from author_tui.core.checks import badness, check_draft
+
+    english = check_draft("This is not Korean at all, sadly.", ABSTRACT)
+    three_small = check_draft("하나네요 3.0. 둘이네요 https://x.io 입니다. 셋이네요. 넷이네요.", ABSTRACT)
+    assert [w.severe for w in english] == [True] and not any(w.severe for w in three_small)
+    assert len(three_small) == 2 and badness(three_small) < badness(english)

@@ -86,7 +86,8 @@ def test_the_whole_ladder_down_to_tagged_text(monkeypatch, capsys):
     with ScriptedServer(responder=no_formats) as server:
         monkeypatch.setenv("AUTHOR_TUI_BASE_URL", server.url)
         assert main(["draft", "--title", "T", "--date", "2031-02-03"]) == 0
-        assert server.total == 2 + 3  # two refused probes, then three tagged answers (rung remembered)
+        assert server.total == 2 + 2 + 1  # note and English as plain text; tags: two refused probes, then tagged
+        assert [bool(r.get("response_format")) for r in server.requests] == [False, False, True, True, False]
     assert "#long-context" in capsys.readouterr().out
 
 
@@ -100,8 +101,22 @@ def test_few_shot_examples_come_from_the_archive(endpoint, tmp_path, capsys):
     assert main(["draft", "--title", "Rotary context", "--archive", str(vault), "--date", "2031-02-03"]) == 0
     turns = endpoint.requests[0]["messages"]
     assert turns[1]["content"].startswith("Title: Rotary context scaling")
-    assert json.loads(turns[2]["content"]) == {"note": "로터리 임베딩 스케일링이네요."}
+    assert turns[2] == {"role": "assistant", "content": "로터리 임베딩 스케일링이네요."}  # plain text, no JSON
+    assert "response_format" not in endpoint.requests[0] and "JSON" not in turns[-1]["content"]
     assert "#long-context(1)" in endpoint.requests[2]["messages"][0]["content"]
+
+
+def test_refresh_asks_again_with_a_new_sample_and_replaces_the_cached_reply(endpoint, capsys, tmp_path):
+    paper = tmp_path / "paper.txt"
+    paper.write_text(PASTED)
+    main(["draft", "--file", str(paper), "--json"])
+    main(["draft", "--file", str(paper), "--json", "--refresh"])
+    assert endpoint.total == 6
+    first, again = endpoint.requests[0], endpoint.requests[3]
+    assert first["messages"] == again["messages"]
+    assert "seed" not in first and isinstance(again["seed"], int) and again["temperature"] >= 0.8
+    main(["draft", "--file", str(paper), "--json"])
+    assert endpoint.total == 6  # the refreshed replies are the cached ones now
 
 
 def test_a_model_failure_is_one_line_and_exit_code_3(monkeypatch, capsys):

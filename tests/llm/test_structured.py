@@ -101,13 +101,9 @@ def test_tags_are_put_in_house_shape():
     assert parsed.tags == ["load-balancing", "moe"] and parsed.new_tags == ["load-balancing"]
 
 
-@pytest.mark.parametrize(
-    "note",
-    ["An English note copied from the abstract.", "중국어가 他们的 섞였네요.", "두 줄이네요.\n둘째 줄."],
-)
-def test_the_note_schema_refuses_what_is_not_a_korean_note_and_says_why(note):
-    with pytest.raises(OutputInvalid, match=r"note: not of the required form: The note in Korean"):
-        OBJECT.parse(json.dumps({"note": note}), NoteDraft)
+def test_the_note_schema_holds_no_pattern_a_grammar_would_force_on_free_text():
+    # The note is asked for as plain text; a pattern here once made llama.cpp splice Hangul into titles.
+    assert "pattern" not in json.dumps(NoteDraft.model_json_schema())
 
 
 def test_the_note_schema_accepts_the_authors_shapes():
@@ -122,8 +118,3 @@ def test_the_note_schema_accepts_the_authors_shapes():
 def test_no_schema_carries_a_length_limit_that_llama_cpp_would_unroll():
     for output in (NoteDraft, Translation, TagPick):
         assert "maxLength" not in json.dumps(output.model_json_schema())
-
-
-def test_the_note_pattern_keeps_the_raw_json_string_intact():
-    with pytest.raises(OutputInvalid):
-        OBJECT.parse(json.dumps({"note": 'MoE를 "전문가"라 부르네요.'}), NoteDraft)

@@ -11,8 +11,8 @@ flight at once, the total and the connections accepted, and keeps every request 
         server.enqueue(ScriptedReply.rate_limited(retry_after=0), json_reply(note="짧은 노트군요."))
         ...  # point a client at server.url
 
-`answering(note=..., english=...)` is a responder that answers any structured request in whatever shape
-it asked for (JSON or <field> blocks), handy for TUI tests and benchmarks.
+`answering(note=..., english=...)` is a responder that answers any request in whatever shape it asked for
+(JSON, <field> blocks, or plain text for a note or its English), handy for TUI tests and benchmarks.
 """
 
 from __future__ import annotations
@@ -366,8 +366,10 @@ def json_reply(**fields: Any) -> str:
 
 def structured_content(body: dict[str, Any], values: dict[str, Any]) -> str:
     """`values` in the shape the request asked for: JSON (only the fields its schema names) when it set a
-    response_format or asked for JSON in the prompt, else <field> blocks for the fields the prompt names."""
-    prompt = str((body.get("messages") or [{}])[-1].get("content", ""))
+    response_format or asked for JSON in the prompt, <field> blocks for the fields the prompt names, and
+    otherwise (a plain-text request: a note or its English) the one value asked for, as plain text."""
+    messages = body.get("messages") or [{}]
+    prompt = str(messages[-1].get("content", ""))
     fmt = body.get("response_format")
     if fmt or "JSON" in prompt:
         named = json.dumps(fmt or {}) + prompt
@@ -378,7 +380,18 @@ def structured_content(body: dict[str, Any], values: dict[str, Any]) -> str:
         if f"<{name}>" in prompt:
             text = " ".join(value) if isinstance(value, list) else str(value)
             blocks.append(f"<{name}>{text}</{name}>")
-    return "\n".join(blocks)
+    return "\n".join(blocks) if blocks else plain_content(messages, values)
+
+
+def plain_content(messages: list[dict[str, Any]], values: dict[str, Any]) -> str:
+    """The value a plain-text request asks for: the English when its system message is about translating
+    (the translate prompts say so; the draft prompts never do), else the note, else the first text value."""
+    system = " ".join(str(m.get("content", "")) for m in messages if m.get("role") == "system").lower()
+    wanted = ["english", "note"] if "translat" in system else ["note"]
+    for name in wanted:
+        if isinstance(values.get(name), str):
+            return str(values[name])
+    return next((str(v) for v in values.values() if isinstance(v, str)), "")
 
 
 def answering(**values: Any) -> Responder:
