@@ -27,6 +27,11 @@ CONTEXT_MARKERS = (
 )
 
 
+# Statuses an OpenAI-compatible server never gives for POST /chat/completions: "no such method" answers
+# from a server that is something else (a web server, another API). Not worth a retry.
+NOT_OPENAI = (405, 501)
+
+
 class FormatRejected(Exception):
     """The endpoint refused the response_format we asked for (llama.cpp: 500; OpenAI: 400)."""
 
@@ -53,7 +58,7 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, openai.RateLimitError | openai.APITimeoutError | openai.APIConnectionError):
         return True
     if isinstance(error, openai.APIStatusError):
-        return error.status_code >= 500
+        return error.status_code >= 500 and error.status_code not in NOT_OPENAI
     return isinstance(error, httpx2.TransportError | RetryableReply | ValueError)
 
 
@@ -110,6 +115,13 @@ def explain(error: BaseException, endpoint: str, model: str, timeout: float) -> 
             hint="check --base-url / AUTHOR_TUI_BASE_URL and that the server is running; "
             "`author-tui doctor` checks the endpoint step by step",
         )
+    if isinstance(error, openai.APIStatusError) and (error.status_code in NOT_OPENAI or _is_html(error)):
+        return ModelError(
+            f"{endpoint} is not an OpenAI-compatible endpoint: it answered HTTP {error.status_code} "
+            f"{'with a web page' if _is_html(error) else 'to POST /chat/completions'}",
+            hint="base_url must be an OpenAI-compatible API root (usually ending in /v1); "
+            "`author-tui doctor` checks it step by step",
+        )
     if isinstance(error, openai.APIStatusError):
         return ModelError(
             f"{endpoint} failed with HTTP {error.status_code}: {_short(error)}",
@@ -139,6 +151,10 @@ def no_key(endpoint: str) -> ModelError:
         f"no API key for {endpoint}",
         hint="set AUTHOR_TUI_API_KEY or OPENAI_API_KEY, or api_key in the config file",
     )
+
+
+def _is_html(error: openai.APIStatusError) -> bool:
+    return "html" in error.response.headers.get("content-type", "")
 
 
 def _status(error: openai.APIStatusError) -> str:
