@@ -90,16 +90,23 @@ def prepare_requests(planned: Planned, settings: Settings, task: str) -> tuple[P
     from author_tui.core.retrieval import SimilarityIndex
     from author_tui.llm import load_docs
     from author_tui.llm.cache import EndpointMemory
-    from author_tui.llm.prompts import load_prompts
 
     docs = load_docs(settings) if planned.jobs else []
-    authoring = Authoring(_Recorder(), load_prompts(settings.prompts_dir),
-                          similar=SimilarityIndex.build(docs) if docs else None)
+    authoring = Authoring(_Recorder(), prompts_for(settings), similar=SimilarityIndex.build(docs) if docs else None)
     model = model_name(settings)
     memory = EndpointMemory(settings.cache_dir)
     rung = (memory.rung(settings.base_url, model) if settings.base_url else None) or "json_schema"
     memory.close()
     return prepare(planned, authoring, task, model, settings.temperature, rung), rung
+
+
+def prompts_for(settings: Settings) -> Any:
+    """The templates the live path would use (the active prompt profile)."""
+    from author_tui.core.prompting import select_profile
+    from author_tui.llm import prompt_profile
+    from author_tui.llm.prompts import load_prompts
+
+    return select_profile(load_prompts(settings.prompts_dir), prompt_profile(settings))
 
 
 def print_estimate(prepared: Prepared, settings: Settings, batch: bool | None = None) -> None:
@@ -209,10 +216,9 @@ def _apply(job: BatchJob, api: BatchApi, store: JobStore, settings: Settings) ->
     from author_tui.batch.remote import _Recorder, apply, recover, rerun_command
     from author_tui.batch.tasks import Translate
     from author_tui.core.authoring import Authoring
-    from author_tui.llm.prompts import load_prompts
 
     results = _results(job, api, store, recover)
-    authoring = Authoring(_Recorder(), load_prompts(settings.prompts_dir))
+    authoring = Authoring(_Recorder(), prompts_for(settings))
     style: Any = job.options.get("style", "block")
     report = apply(job, results, authoring, Translate(force=bool(job.options.get("force")), style=style), store)
     for line, why in report.skipped:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from author_tui.config import Settings
     from author_tui.core.authoring import Authoring, SimilarNotes, TagEngineLike
     from author_tui.core.model import ArchiveDoc
-    from author_tui.core.port import OnCall
+    from author_tui.core.port import CallRecord, OnCall
     from author_tui.llm.client import OpenAIModelClient
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -37,10 +37,11 @@ def endpoint_and_model(settings: Settings) -> tuple[str, str]:
 
 
 def build_client(settings: Settings, on_call: OnCall | None = None) -> OpenAIModelClient:
-    """The OpenAI-compatible client with the reply cache and endpoint memory in settings.cache_dir;
-    `on_call` receives a CallRecord for every call (the call log)."""
+    """The OpenAI-compatible client with the reply cache and endpoint memory in settings.cache_dir; every
+    call's CallRecord goes to the call log in settings.data_dir (`store.calllog`), then to `on_call`."""
     from author_tui.llm.cache import EndpointMemory, ReplyCache
     from author_tui.llm.client import ClientOptions, OpenAIModelClient
+    from author_tui.store.calllog import open_call_log
 
     base_url, model = endpoint_and_model(settings)
     key = settings.api_key.get_secret_value() if settings.api_key else None
@@ -57,7 +58,16 @@ def build_client(settings: Settings, on_call: OnCall | None = None) -> OpenAIMod
         key_required=not is_loopback(base_url),
     )
     cache = ReplyCache(settings.cache_dir, settings.cache_size_mb)
-    return OpenAIModelClient(options, cache, EndpointMemory(settings.cache_dir), on_call=on_call)
+    observers = [open_call_log(settings).record] + ([on_call] if on_call else [])
+    return OpenAIModelClient(options, cache, EndpointMemory(settings.cache_dir), on_call=_each(observers))
+
+
+def _each(observers: list[OnCall]) -> OnCall:
+    def notify(record: CallRecord) -> None:
+        for observer in observers:
+            observer(record)
+
+    return notify
 
 
 def build_authoring(

@@ -114,3 +114,18 @@ def test_the_log_command_prints_lines_and_json(tmp_path: Path, capsys, monkeypat
     assert [r["reply"] for r in rows] == ["tag reply", "translate reply"]
     assert main(["log", "--full", "--task", "tags"]) == 0
     assert "tag reply" in capsys.readouterr().out
+
+
+def test_every_live_call_of_a_run_is_logged_with_its_messages_and_reply(tmp_path: Path, cli):
+    from tests.batch.conftest import write_notes
+
+    write_notes(tmp_path / "vault", 3)
+    assert cli("translate", tmp_path / "vault", "--quiet").code == 0
+    rows = [json.loads(line) for line in cli("log", "--json", "--task", "translate").out.splitlines()]
+    assert len(rows) == 3 and {r["model"] for r in rows} == {"gpt-4o-mini"} and {r["outcome"] for r in rows} == {"ok"}
+    assert all("번 논문의 노트" in r["messages"][-1]["content"] and r["reply"].startswith("In English") for r in rows)
+    assert all(r["prompt_tokens"] > 0 and r["prompt_hash"] and r["endpoint"].startswith("http://127.0.0.1")
+               for r in rows)
+    assert cli("translate", tmp_path / "vault", "--force", "--quiet").code == 0  # all cached now
+    again = [json.loads(line) for line in cli("log", "--json").out.splitlines()]
+    assert len(again) == 6 and [r["cached"] for r in again[3:]] == [True, True, True]
