@@ -1,11 +1,10 @@
 """The live executors: each entry answered by a model call now (the Batch API executor answers later).
 
-Why here: the policy around a model call in a batch lives in one place. Translating: one guided retry
-when the output checks object (the retry prompt says what was wrong; the attempt with fewer warnings is
-kept), and an answer that is no English (Hangul left in it, or empty) fails its entry instead of being
-written. Tagging: the tag engine ranks from the text alone (the entry's current tags never reach a
-suggester), a capable model may pick among its candidates, and when the model fails the engine's choice
-stands.
+Why here: the policy around a model call in a batch lives in one place. Translating: the use case checks
+the answer and retries once, guided (`Authoring.translate`); an answer that is still no English (Hangul
+left in it, or empty) fails its entry instead of being written. Tagging: the tag engine ranks from the
+text alone (the entry's current tags never reach a suggester), a capable model may pick among its
+candidates, and when the model fails the engine's choice stands.
 """
 
 from __future__ import annotations
@@ -17,37 +16,29 @@ from typing import Any
 
 from author_tui.batch.run import Executor
 from author_tui.batch.tasks import Outcome
-from author_tui.core import batch, batch_tags
+from author_tui.core import batch_tags
 from author_tui.core.authoring import Authoring
 from author_tui.core.batch import Job
 from author_tui.core.port import CancelToken, Usage
-from author_tui.core.prompting import PromptTemplate
 from author_tui.core.text import has_hangul
 from author_tui.errors import AuthorTuiError, Cancelled, ModelError
 
 
 def translator(authoring: Authoring, cancel: CancelToken) -> Executor:
-    """One entry through the model: translate; when the output checks object, once more, telling the
-    model what was wrong (`batch.retry_prompt`), and keep the attempt with fewer warnings."""
+    """One entry through the model. The use case checks the answer and makes the one guided retry when
+    the checks object (`Authoring.translate`); here, an answer that is still no English fails its entry."""
 
     def translate(job: Job) -> Outcome:
         outcome = Outcome(job)
         try:
             result = authoring.translate(job.entry, exclude=job.key, cancel=cancel)
-            outcome.usage = result.usage
-            outcome.retried = _calls(result.usage) > 1  # the use case made its own guided retry
-            if result.warnings and not outcome.retried:
-                again = _with_prompt(authoring, batch.retry_prompt(authoring.prompts["translate"],
-                                                                   [str(w) for w in result.warnings]))
-                second = again.translate(job.entry, exclude=job.key, cancel=cancel)
-                outcome.usage, outcome.retried = outcome.usage + second.usage, True
-                result = second if len(second.warnings) < len(result.warnings) else result
         except Cancelled:
             outcome.status = "interrupted"
             return outcome
         except AuthorTuiError as error:
             outcome.fail(error.message)
             return outcome
+        outcome.usage, outcome.retried = result.usage, _calls(result.usage) > 1
         outcome.warnings = [str(w) for w in result.warnings]
         if has_hangul(result.value.english) or not result.value.english.strip():
             # Not a translation (a small model may echo the Korean): report it, never write it as English.
@@ -60,12 +51,8 @@ def translator(authoring: Authoring, cancel: CancelToken) -> Executor:
 
 
 def _calls(usage: Usage) -> int:
+    """Model calls behind a result, answered or cached: two when the use case retried."""
     return usage.requests + usage.cache_hits
-
-
-def _with_prompt(authoring: Authoring, template: PromptTemplate) -> Authoring:
-    """The same client, cache and examples, with another translate template."""
-    return dataclasses.replace(authoring, prompts={**authoring.prompts, "translate": template}, totals=Usage())
 
 
 def tagger(engine: Any, authoring: Authoring | None, corpus_keys: Mapping[str, str], replace: bool) -> Executor:

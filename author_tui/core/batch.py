@@ -24,12 +24,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
 from author_tui.core import digest, vault, vault_edit
 from author_tui.core.model import Digest, Entry
-from author_tui.core.prompting import Message, PromptTemplate
 from author_tui.core.text import has_hangul
 from author_tui.errors import EntryError
 
@@ -259,25 +258,3 @@ def _expect(found: list[str], wanted: list[str], what: str) -> None:
         extra = next((line for line in found if line not in wanted), None)
         detail = f"unexpected line {extra[:60]!r}" if extra is not None else "English lines missing"
         raise EntryError(f"the edit {what} more than the English ({detail})", NOT_WRITTEN)
-
-
-# ----------------------------------------------------------------------------------------------- retry
-
-RETRY_NOTE = (
-    "\n\nA previous translation of this note was rejected by the output checks: {problems}. "
-    "Translate again and avoid that: keep every URL, number and Latin-script term exactly as written, "
-    "and write English only."
-)
-
-
-def retry_prompt(template: PromptTemplate, problems: Sequence[str]) -> PromptTemplate:
-    """The translate template with the rejected attempt's problems told to the model.
-
-    A template of its own (its own content hash) so the second answer is cached under its own key: a rerun
-    after an interruption gets both answers from the cache and sends nothing.
-    """
-    said = "; ".join(problems).replace("{{", "{ {")  # a note may contain braces; keep the render strict
-    last = template.messages[-1]
-    messages = (*template.messages[:-1], Message(last.role, last.content + RETRY_NOTE.format(problems=said)))
-    digest_of = hashlib.sha256(f"{template.content_hash}\n{messages[-1].content}".encode()).hexdigest()
-    return replace(template, messages=messages, content_hash=digest_of)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from author_tui.core import batch, digest, vault
-from author_tui.core.prompting import PromptTemplate
 from author_tui.errors import EntryError
 from tests.batch.conftest import FIXTURES, inserted_english
 
@@ -107,11 +106,3 @@ def test_verify_holds_for_crlf_files_with_a_bom():
 
 def test_clean_english_drops_blank_lines_and_trailing_spaces():
     assert batch.clean_english("  One.  \r\n\r\nTwo.\n \n") == "  One.\nTwo."
-
-
-def test_the_retry_prompt_tells_the_model_what_was_wrong_under_its_own_hash():
-    template = PromptTemplate.parse("---\nname: translate\n---\n@system\nS\n@user\n{{ note }}\nTranslate.")
-    again = batch.retry_prompt(template, ["english: term(s) of the note missing: {{ x }}, RoPE"])
-    assert again.content_hash != template.content_hash
-    (_, user) = again.render(note="노트")
-    assert user.content.startswith("노트\nTranslate.") and "RoPE" in user.content and "{{" not in user.content
