@@ -16,18 +16,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from author_tui.batch.apply import FileResult, apply_answers
-from author_tui.batch.live import translator
-from author_tui.batch.planning import Planned
+from author_tui.batch.live import resolved_key, translator
+from author_tui.batch.planning import Planned, read_file
+from author_tui.batch.run import Executor
 from author_tui.batch.tasks import Outcome, Task
 from author_tui.core.authoring import Authoring
-from author_tui.core.batch import Job
-from author_tui.core.model import Entry
+from author_tui.core.batch import FilePlan, Job
 from author_tui.core.port import CancelToken, ModelReply, ModelRequest, OnDelta, T, Usage
 from author_tui.core.pricing import Estimate, estimate_request
 from author_tui.errors import AuthorTuiError, ModelError
@@ -61,19 +62,40 @@ class Prepared:
     estimate: Estimate = Estimate()
 
 
+Ask = Callable[[Authoring, Job], object]  # the use case the live executor calls for one entry
+
+
+def asking_translate(authoring: Authoring, job: Job) -> object:
+    return authoring.translate(job.entry, exclude=job.key)
+
+
+def asking_tags(corpus_keys: Mapping[str, str]) -> Ask:
+    """What `live.tagger` asks the model for an entry: its tags from the text alone (current tags hidden)."""
+
+    def ask(authoring: Authoring, job: Job) -> object:
+        bare = job.entry.model_copy(update={"tags": []})
+        return authoring.suggest_tags(bare, exclude=corpus_keys.get(resolved_key(job.key)))
+
+    return ask
+
+
 def prepare(planned: Planned, authoring: Authoring, task: str, model: str, temperature: float,
-            rung: str) -> Prepared:
-    """One batch line per planned entry: the request the live path would send, and its token estimate."""
+            rung: str, ask: Ask = asking_translate) -> Prepared:
+    """One batch line per planned entry: the request the live path would send, and its token estimate.
+    An entry the use case answers without a model (the tag engine alone) gets no line."""
     recorder = _Recorder()
     asking = dataclasses.replace(authoring, client=recorder)
     prepared = Prepared()
     for job in planned.jobs:
         try:
-            asking.translate(job.entry, exclude=job.key)
+            ask(asking, job)
         except _Asked:
             pass
         except AuthorTuiError as error:
             prepared.problems.append(f"{job.where}: {error.message}")
+            continue
+        if not recorder.asked:
+            prepared.problems.append(f"{job.where}: answered without a model; nothing to submit")
             continue
         request, output = recorder.asked.pop()
         temp = temperature if request.temperature is None else request.temperature
@@ -82,7 +104,7 @@ def prepare(planned: Planned, authoring: Authoring, task: str, model: str, tempe
         estimate = estimate_request(task, body["messages"], note=job.entry.note, max_tokens=request.max_tokens)
         prepared.estimate = prepared.estimate + estimate
         line = JobLine(custom_id=cid, key=job.key, path=job.path, index=job.index, line=job.line,
-                       source=job.source, title=job.entry.title, note=job.entry.note,
+                       source=job.source, title=job.entry.title,
                        prompt_tokens=estimate.prompt_tokens, completion_tokens=estimate.completion_tokens)
         prepared.lines.append((line, BatchLine(cid, body)))
     return prepared
@@ -152,21 +174,31 @@ class Applied:
     usage: Usage = Usage()  # what the provider counted for the answers applied now
 
 
+def live_translator(authoring: Authoring) -> Executor:
+    return translator(authoring, CancelToken())
+
+
 def apply(job: BatchJob, results: Mapping[str, LineResult], authoring: Authoring, task: Task,
-          store: JobStore) -> Applied:
-    """Apply every answered line not applied yet, through the live executor and the engine's writes."""
+          store: JobStore, executor: Callable[[Authoring], Executor] = live_translator) -> Applied:
+    """Apply every answered line not applied yet, through the live executor (`executor(authoring)`, over
+    a client answering from `results`) and the engine's writes. A line whose file changed since it was
+    submitted is skipped: its entry is never overwritten."""
     answers = _Answers(job.rung)
-    execute = translator(dataclasses.replace(authoring, client=answers, similar=None), CancelToken())
+    execute = executor(dataclasses.replace(authoring, client=answers, similar=None))
     report = Applied(already=len(job.applied))
     answered: list[tuple[JobLine, Outcome]] = []
+    planned = _Replanned(task)
     for line in job.pending:
         result = results.get(line.custom_id)
         if result is None or result.text is None:
             report.skipped.append((line, result.error if result else "not run (the batch ended before it)"))
             continue
+        current, why = planned.job(line)
+        if current is None:
+            report.skipped.append((line, why))
+            continue
         answers.start(result)
-        outcome = execute(Job(line.path, line.index, line.line, Entry(title=line.title, note=line.note),
-                              line.source))
+        outcome = execute(current)
         if outcome.ok:
             answered.append((line, outcome))
         else:
@@ -184,6 +216,28 @@ def apply(job: BatchJob, results: Mapping[str, LineResult], authoring: Authoring
     job.status = "applied"
     store.save(job)
     return report
+
+
+class _Replanned:
+    """The entries as they are on disk now, each file read and planned once."""
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.plans: dict[str, FilePlan | str] = {}
+
+    def job(self, line: JobLine) -> tuple[Job | None, str]:
+        if line.path not in self.plans:
+            try:
+                self.plans[line.path] = self.task.plan_file(line.path, read_file(Path(line.path)))
+            except (OSError, AuthorTuiError) as error:
+                self.plans[line.path] = getattr(error, "message", None) or f"cannot be read ({error})"
+        plan = self.plans[line.path]
+        if isinstance(plan, str):
+            return None, plan
+        if plan.source != line.source:
+            return None, f"{line.path} changed since it was submitted (left as it is)"
+        found = next((job for job in plan.jobs if job.index == line.index), None)
+        return (found, "") if found else (None, "no longer needs it")
 
 
 def rerun_command(job: BatchJob, lines: list[JobLine]) -> str:

@@ -9,6 +9,7 @@ commands print (the estimate before, the cost after), so translate and tags prin
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -49,10 +50,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def add_batch_flags(parser: argparse.ArgumentParser) -> None:
+def add_batch_flags(parser: argparse.ArgumentParser, dry_run: bool = False) -> None:
     parser.add_argument("--batch", action="store_true",
                         help="submit the requests to the provider's Batch API (about half the price, back "
                         "within 24 h) and apply them later with `author-tui batch apply`")
+    if dry_run:
+        parser.add_argument("--dry-run", action="store_true",
+                            help="print the requests, estimated tokens and cost; no model call, nothing written")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,30 +87,34 @@ def model_name(settings: Settings) -> str:
     return settings.model or (DEFAULT_REMOTE_MODEL if settings.base_url else "embedded")
 
 
-def prepare_requests(planned: Planned, settings: Settings, task: str) -> tuple[Prepared, str]:
-    """Every planned entry's request, as the live path would send it, without sending anything."""
-    from author_tui.batch.remote import _Recorder, prepare
+def prepare_requests(planned: Planned, settings: Settings, task: str, engine: Any = None,
+                     corpus_keys: dict[str, str] | None = None) -> tuple[Prepared, str]:
+    """Every planned entry's request, as the live path would send it, without sending anything.
+    Translating: few-shot examples from the archive; tagging: candidates from `engine`."""
+    from author_tui.batch.remote import _Recorder, asking_tags, asking_translate, prepare
     from author_tui.core.authoring import Authoring
     from author_tui.core.retrieval import SimilarityIndex
     from author_tui.llm import load_docs
     from author_tui.llm.cache import EndpointMemory
 
-    docs = load_docs(settings) if planned.jobs else []
-    authoring = Authoring(_Recorder(), prompts_for(settings), similar=SimilarityIndex.build(docs) if docs else None)
+    docs = load_docs(settings) if planned.jobs and task == "translate" else []
+    authoring = Authoring(_Recorder(), prompts_for(settings), similar=SimilarityIndex.build(docs) if docs else None,
+                          tags=engine, rerank_tags=True)
     model = model_name(settings)
     memory = EndpointMemory(settings.cache_dir)
     rung = (memory.rung(settings.base_url, model) if settings.base_url else None) or "json_schema"
     memory.close()
-    return prepare(planned, authoring, task, model, settings.temperature, rung), rung
+    ask = asking_tags(corpus_keys or {}) if task == "tags" else asking_translate
+    return prepare(planned, authoring, task, model, settings.temperature, rung, ask), rung
 
 
-def prompts_for(settings: Settings) -> Any:
-    """The templates the live path would use (the active prompt profile)."""
+def prompts_for(settings: Settings, profile: str | None = None) -> Any:
+    """The templates the live path would use (the active prompt profile, or the job's)."""
     from author_tui.core.prompting import select_profile
     from author_tui.llm import prompt_profile
     from author_tui.llm.prompts import load_prompts
 
-    return select_profile(load_prompts(settings.prompts_dir), prompt_profile(settings))
+    return select_profile(load_prompts(settings.prompts_dir), profile or prompt_profile(settings))
 
 
 def print_estimate(prepared: Prepared, settings: Settings, batch: bool | None = None) -> None:
@@ -120,14 +128,16 @@ def print_estimate(prepared: Prepared, settings: Settings, batch: bool | None = 
 
 
 def submit_batch(task: str, planned: Planned, settings: Settings, options: dict[str, str | bool],
-                 dry_run: bool) -> int:
+                 dry_run: bool, engine: Any = None, corpus_keys: dict[str, str] | None = None) -> int:
     """`--batch`: the estimate, then (unless a dry run) the job submitted and its ids printed."""
     from author_tui.batch.remote import submit
+    from author_tui.llm import prompt_profile
     from author_tui.llm.batch_api import build_batch_api
     from author_tui.store.batch_jobs import JobStore
 
     api = None if dry_run else build_batch_api(settings)  # refuses the embedded model before any work
-    prepared, rung = prepare_requests(planned, settings, task)
+    options = {**options, "profile": prompt_profile(settings)}
+    prepared, rung = prepare_requests(planned, settings, task, engine, corpus_keys)
     for problem in prepared.problems:
         print(f"author-tui: {problem} (entry left out)", file=sys.stderr)
     print_estimate(prepared, settings, batch=True)
@@ -213,14 +223,11 @@ def _cancel(job: BatchJob, api: BatchApi, store: JobStore) -> int:
 
 
 def _apply(job: BatchJob, api: BatchApi, store: JobStore, settings: Settings) -> int:
-    from author_tui.batch.remote import _Recorder, apply, recover, rerun_command
-    from author_tui.batch.tasks import Translate
-    from author_tui.core.authoring import Authoring
+    from author_tui.batch.remote import apply, recover, rerun_command
 
     results = _results(job, api, store, recover)
-    authoring = Authoring(_Recorder(), prompts_for(settings))
-    style: Any = job.options.get("style", "block")
-    report = apply(job, results, authoring, Translate(force=bool(job.options.get("force")), style=style), store)
+    authoring, task, executor = _task_of(job, settings)
+    report = apply(job, results, authoring, task, store, executor)
     for line, why in report.skipped:
         print(f"author-tui: {line.path}:{line.line}: {line.title[:50]!r}: not applied: {why}", file=sys.stderr)
     for line, warning in report.warnings:
@@ -232,6 +239,55 @@ def _apply(job: BatchJob, api: BatchApi, store: JobStore, settings: Settings) ->
     spent = _spent(results)
     print_spent(settings.model_copy(update={"model": job.model}), spent, batch=True)
     return 1 if report.skipped else 0
+
+
+def _task_of(job: BatchJob, settings: Settings) -> tuple[Any, Any, Any]:
+    """The use cases, the engine's task and the live executor the job's answers are applied through."""
+    from author_tui.batch.live import corpus_keys, tagger
+    from author_tui.batch.remote import _Recorder, live_translator
+    from author_tui.batch.tasks import Tag, Translate
+    from author_tui.core.authoring import Authoring
+
+    prompts = prompts_for(settings, str(job.options.get("profile") or "") or None)
+    if job.task != "tags":
+        style: Any = job.options.get("style", "block")
+        return Authoring(_Recorder(), prompts), Translate(bool(job.options.get("force")), style), live_translator
+    engine, keys = tag_engine(str(job.options.get("corpus", "")).split(os.pathsep))
+    authoring = Authoring(_Recorder(), prompts, tags=engine, rerank_tags=True)
+    replace = bool(job.options.get("replace"))
+    return authoring, Tag(), lambda answering: tagger(engine, answering, corpus_keys(keys), replace)
+
+
+def tag_engine(corpus: list[str]) -> tuple[Any, list[str]]:
+    """The tag engine over the corpus a tags job was submitted with (its candidates are the same again)."""
+    from pathlib import Path
+
+    from author_tui.core.tags import TagEngine
+    from author_tui.store.archive import load_archive
+
+    docs = load_archive([Path(p) for p in corpus if p], [])
+    return TagEngine.build(docs), [doc.key for doc in docs]
+
+
+def tags_batch(planned: Planned, settings: Settings, engine: Any, keys: list[str], corpus: list[Any],
+               args: argparse.Namespace, reranks: bool) -> int:
+    """`tags --dry-run` / `tags --batch`: the model's picks among the engine's candidates, as one batch."""
+    from author_tui.batch.live import corpus_keys
+    from author_tui.errors import ConfigError
+
+    if not reranks or args.no_llm:
+        if args.batch:
+            raise ConfigError("--batch needs a model to pick the tags, and here the engine picks alone",
+                              hint="run without --batch (the engine takes no model call), or set tag_rerank")
+        print(f"dry run: {planned.total} entries, tagged by the engine alone: 0 model requests, no cost")
+        return 1 if planned.problems else 0
+    options: dict[str, str | bool] = {"corpus": os.pathsep.join(str(p) for p in corpus),
+                                      "replace": bool(args.replace)}
+    if args.dry_run and not args.batch:
+        prepared, _ = prepare_requests(planned, settings, "tags", engine, corpus_keys(keys))
+        print_estimate(prepared, settings)
+        return 1 if planned.problems else 0
+    return submit_batch("tags", planned, settings, options, args.dry_run, engine, corpus_keys(keys))
 
 
 def _results(job: BatchJob, api: BatchApi, store: JobStore, recover: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from author_tui.commands.batch import add_batch_flags
 from author_tui.config import add_common_flags, settings_from_args
 from author_tui.errors import ConfigError
 
@@ -66,6 +67,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
     parser.add_argument("--replace", action="store_true",
                         help="with --apply: the chosen tags replace the current ones (default: added to them)")
+    add_batch_flags(parser, dry_run=True)
     add_common_flags(parser)
     parser.set_defaults(func=run)
 
@@ -97,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
     if planned.temps_removed:
         print(f"author-tui: removed {planned.temps_removed} temp file(s) left by an interrupted write",
               file=sys.stderr)
+    if args.batch or args.dry_run:  # the estimate, and with --batch the submission: no live model call
+        from author_tui.commands.batch import tags_batch
+
+        return tags_batch(planned, settings, engine, [doc.key for doc in docs], corpus, args, rerank_tags(settings))
     authoring = None if args.no_llm or not rerank_tags(settings) else tags_authoring(settings, engine)
     execute = tagger(engine, authoring, corpus_keys([doc.key for doc in docs]), args.replace)
     # One entry at a time, as before the engine: the output streams in file order as it is answered.

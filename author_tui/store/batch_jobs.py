@@ -31,7 +31,6 @@ class JobLine(BaseModel):
     line: int
     source: str  # sha256 of the file's bytes at submission
     title: str
-    note: str = ""  # the Korean note as submitted (the output checks compare the English with it)
     prompt_tokens: int = 0  # the estimate
     completion_tokens: int = 0
 

@@ -1,0 +1,82 @@
+"""`tags --batch` when the model picks among the engine's candidates: the picks come back as a batch and
+`batch apply` writes them through the tag executor and the engine's checks; only tag lines change.
+`tags --dry-run` estimates without a model call; with the engine alone there is nothing to submit."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.batch_api.conftest import Cli
+from tests.support.scripted_batches import ScriptedBatches
+from tests.support.scripted_server import ScriptedServer, structured_content
+from tests.tags.archive import NOTES
+
+DIGEST = """\
+2025년 4월 1일
+Fast object detection transformer with anchor free heads
+(Ada Lovelace)
+We detect objects in real time.
+물체 검출 헤드를 개선했습니다.
+Improves detection heads.
+#vision
+Latent diffusion for image editing
+(Grace Hopper)
+We edit images.
+확산 모델로 이미지 편집.
+Edits images with diffusion.
+#generation"""
+
+
+def _picking(body: dict) -> str:
+    """Picks the first candidate the request lists (`#tag score` lines), as a reranking model would."""
+    prompt = body["messages"][-1]["content"]
+    first = re.search(r"^#(\S+) \d\.\d\d$", prompt, re.MULTILINE)
+    return structured_content(body, {"tags": [first.group(1) if first else "none"], "new_tags": []})
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    root.mkdir()
+    for i, (date, title, note, tags) in enumerate(NOTES):
+        hashes = " ".join(f"#{t}" for t in tags.split())
+        text = f"https://arxiv.org/abs/2001.{i:05d}\n\n*{title}* (Some Author)\n\n{note}\n\n{hashes}"
+        (root / f"{date[2:4]}{date[5:7]}{date[8:10]} {title}.md").write_text(text, encoding="utf-8")
+    return root
+
+
+def test_tags_batch_submits_the_picks_and_apply_changes_only_tag_lines(
+    tmp_path: Path, corpus: Path, cli: Cli, server: ScriptedServer, batches: ScriptedBatches
+):
+    server.responder = _picking
+    digest = tmp_path / "d.txt"
+    digest.write_text(DIGEST, encoding="utf-8")
+    dry = cli("tags", digest, "--corpus", corpus, "--dry-run")
+    assert dry.code == 0 and "estimate: 2 requests" in dry.out and server.total == 0
+    submitted = cli("tags", digest, "--corpus", corpus, "--batch", "--apply", "--replace")
+    assert submitted.code == 0, submitted.err
+    job = re.search(r"submitted job (\S+):", submitted.out).group(1)  # type: ignore[union-attr]
+    lines = [json.loads(line) for content in (c for p, c in batches.files.values() if p == "batch")
+             for line in content.decode().splitlines()]
+    assert len(lines) == 2 and "#object-detection" in lines[0]["body"]["messages"][-1]["content"]
+    batches.complete_all()
+    before = digest.read_text(encoding="utf-8").split("\n")
+    applied = cli("batch", "apply", job)
+    assert applied.code == 0, applied.err
+    after = digest.read_text(encoding="utf-8").split("\n")
+    changed = [(old, new) for old, new in zip(before, after, strict=True) if old != new]
+    assert changed == [("#vision", "#object-detection"), ("#generation", "#diffusion")]
+    assert "applied 0 of 2" in cli("batch", "apply", job).out and digest.read_text().split("\n") == after
+
+
+def test_tags_with_the_engine_alone_has_nothing_to_submit(tmp_path: Path, corpus: Path, cli: Cli):
+    digest = tmp_path / "d.txt"
+    digest.write_text(DIGEST, encoding="utf-8")
+    dry = cli("tags", digest, "--corpus", corpus, "--no-llm", "--dry-run")
+    assert dry.code == 0 and "0 model requests" in dry.out
+    refused = cli("tags", digest, "--corpus", corpus, "--no-llm", "--batch")
+    assert refused.code != 0 and "without --batch" in refused.err
