@@ -37,6 +37,7 @@ class ModelError(AuthorTuiError):
     """The language model could not give a usable answer (network, auth, rate limit, bad output...)."""
 
     exit_code = 3
+    attempts = 0  # HTTP requests sent before giving up, retries included (set by the client)
 
 
 class ConflictError(AuthorTuiError):

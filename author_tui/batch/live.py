@@ -37,6 +37,7 @@ def translator(authoring: Authoring, cancel: CancelToken) -> Executor:
             return outcome
         except AuthorTuiError as error:
             outcome.fail(error.message)
+            outcome.usage = Usage(attempts=getattr(error, "attempts", 0))  # what the failure cost the server
             return outcome
         outcome.usage, outcome.retried = result.usage, _calls(result.usage) > 1
         outcome.warnings = [str(w) for w in result.warnings]

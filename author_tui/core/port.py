@@ -46,13 +46,15 @@ class CancelToken:
 @dataclass(frozen=True)
 class Usage:
     """Tokens spent: per call, or summed. `cached_tokens` are prompt tokens the provider served from its
-    own prompt cache; `cache_hits` are calls answered from our reply cache (they cost nothing)."""
+    own prompt cache; `cache_hits` are calls answered from our reply cache (they cost nothing);
+    `attempts` are the HTTP requests sent, retries included (`requests` counts calls)."""
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
     requests: int = 0
     cache_hits: int = 0
+    attempts: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(*(a + b for a, b in zip(self._values(), other._values(), strict=True)))
@@ -64,6 +66,7 @@ class Usage:
             self.cached_tokens,
             self.requests,
             self.cache_hits,
+            self.attempts,
         )
 
     @property

@@ -17,7 +17,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -262,16 +262,16 @@ class OpenAIModelClient:
                     else:
                         text, usage = self._stream(call, messages, cancel)
                 call.trace.sent(messages, text, call.rung.name if call.rung else "text")
-                return text, usage
+                return text, replace(usage, attempts=attempt + 1)
             except openai.APIStatusError as error:
                 if call.probing and call.response_format and format_refusal(error):
                     raise FormatRejected() from error
                 if not is_transient(error) or attempt >= self.options.max_retries:
-                    raise self._explain(error) from error
+                    raise self._explain(error, attempt + 1) from error
                 self._wait(self._backoff.delay(attempt, retry_after(error)), cancel)
             except (openai.APIError, httpx2.TransportError, RetryableReply, ValueError) as error:
                 if not is_transient(error) or attempt >= self.options.max_retries:
-                    raise self._explain(error) from error
+                    raise self._explain(error, attempt + 1) from error
                 self._wait(self._backoff.delay(attempt), cancel)
             attempt += 1
 
@@ -342,8 +342,10 @@ class OpenAIModelClient:
         elif cancel.wait(seconds):
             cancel.raise_if_cancelled()
 
-    def _explain(self, error: BaseException) -> ModelError:
-        return explain(error, self.options.base_url, self.options.model, self.options.timeout)
+    def _explain(self, error: BaseException, attempts: int = 1) -> ModelError:
+        explained = explain(error, self.options.base_url, self.options.model, self.options.timeout)
+        explained.attempts = attempts  # the run's summary counts the HTTP requests a failure cost too
+        return explained
 
     def close(self) -> None:
         self._openai.close()

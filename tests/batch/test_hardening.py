@@ -16,8 +16,8 @@ from pathlib import Path
 from author_tui.cli import main
 from author_tui.store.locks import lock_path
 from tests.batch.conftest import snapshot, write_digest, write_notes
-from tests.batch.fakes import translating
-from tests.support.scripted_server import ScriptedServer
+from tests.batch.fakes import note_of, translating
+from tests.support.scripted_server import ScriptedReply, ScriptedServer
 
 
 def leftover(folder: Path, name: str, age: float = 5.0) -> Path:
@@ -115,3 +115,26 @@ def test_a_run_leaves_no_lock_files_behind(tmp_path, translate, server):
     assert translate(tmp_path / "vault").code == 0
     assert not [path for path in notes if lock_path(path).exists()]
 
+
+
+def test_the_summary_counts_http_attempts_apart_from_requests(tmp_path, translate):
+    """Issue 11: the summary said 376 requests where the server saw 426 HTTP attempts (retries)."""
+    seen: set[str] = set()
+    answer = translating()
+
+    def once_rate_limited(body):
+        note = note_of(body)
+        if note in seen or "항목" not in note:
+            return answer(body)
+        seen.add(note)
+        return ScriptedReply.rate_limited(retry_after=0)
+
+    failing = ScriptedReply.server_error("always failing")
+    with ScriptedServer(responder=once_rate_limited) as server:
+        ran = translate(write_digest(tmp_path / "d.txt", 3), "--max-retries", 2, url=server.url)
+        assert server.total == 6
+    assert "3 requests" in ran.out and "6 HTTP attempts with retries" in ran.out and ran.code == 0
+    with ScriptedServer(responder=lambda body: failing) as server:
+        ran = translate(write_digest(tmp_path / "e.txt", 1), "--max-retries", 2, url=server.url)
+        assert server.total == 3
+    assert "0 requests" in ran.out and "3 HTTP attempts with retries" in ran.out and ran.code == 1
