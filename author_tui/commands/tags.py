@@ -118,12 +118,13 @@ def run(args: argparse.Namespace) -> int:
 
 class InOrder:
     """Prints each entry as it is answered, but in file order (workers may answer out of order), and
-    each file's "tags written" right after its entries."""
+    each file's "tags written" once its entries are shown."""
 
     def __init__(self, jobs: Sequence[Job], args: argparse.Namespace) -> None:
         self.jobs, self.args = list(jobs), args
         self.answered: dict[int, Outcome] = {}
-        self.said: dict[str, str] = {}  # per file: what became of it, shown after its last entry
+        self.waiting: dict[str, str] = {}  # per file: what became of it, until its entries are shown
+        self.shown: set[str] = set()  # files whose entries are all shown
         self.next = 0
         self.not_written = 0
 
@@ -132,14 +133,23 @@ class InOrder:
             self.answered[id(event.outcome.job)] = event.outcome
         elif event.error:
             self.not_written += 1
-            self.said[event.path] = f"author-tui: {event.path}: not written ({event.error})"
+            self._say(event.path, f"author-tui: {event.path}: not written ({event.error})")
         elif event.written:
-            self.said[event.path] = f"author-tui: {event.path}: tags written"
+            self._say(event.path, f"author-tui: {event.path}: tags written")
         self._print_ready()
 
     def flush(self) -> None:
         """After the run: what is still waiting (an interrupted run's unanswered entries are not shown)."""
         self._print_ready()
+        for line in self.waiting.values():
+            print(line, file=sys.stderr)
+        self.waiting.clear()
+
+    def _say(self, path: str, line: str) -> None:
+        if path in self.shown:
+            print(line, file=sys.stderr)
+        else:
+            self.waiting[path] = line
 
     def _print_ready(self) -> None:
         while self.next < len(self.jobs) and id(self.jobs[self.next]) in self.answered:
@@ -149,13 +159,10 @@ class InOrder:
                 print(f"author-tui: {job.key}: {line}", file=sys.stderr)
             print(_show(outcome, self.args), flush=True)
             self.next += 1
-            last_of_file = self.next == len(self.jobs) or self.jobs[self.next].path != job.path
-            if last_of_file and job.path in self.said:
-                print(self.said.pop(job.path), file=sys.stderr)
-        if self.next == len(self.jobs):
-            for line in self.said.values():
-                print(line, file=sys.stderr)
-            self.said.clear()
+            if self.next == len(self.jobs) or self.jobs[self.next].path != job.path:
+                self.shown.add(job.path)
+                if job.path in self.waiting:
+                    print(self.waiting.pop(job.path), file=sys.stderr)
 
 
 # --- output ----------------------------------------------------------------------------------------------

@@ -277,3 +277,30 @@ def test_an_unreadable_note_is_named_by_its_path(
     (folder / "250101 Broken.md").write_bytes(b"\xff\xfe not utf-8")
     code, _, err = _run(capsys, folder, "--corpus", corpus)
     assert f"{folder / '250101 Broken.md'}:1" in err and code == 1
+
+
+def test_entries_are_shown_in_file_order_and_a_file_is_said_written_once_its_entries_are_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from author_tui.batch import Event, Outcome, Tag, plan
+    from author_tui.commands.tags import InOrder
+
+    first, second = tmp_path / "a.txt", tmp_path / "b.txt"
+    for path in (first, second):
+        path.write_text(DIGEST, encoding="utf-8")
+    jobs = plan([first, second], Tag()).jobs
+    shown = InOrder(jobs, argparse.Namespace(format="jsonl", top=3, replace=False))
+    shown(Event("entry", Outcome(jobs[1], "tagged", chosen=["x"])))  # answered before the first: held back
+    assert capsys.readouterr().out == ""
+    shown(Event("entry", Outcome(jobs[0], "tagged", chosen=["y"])))
+    shown(Event("file", path=str(first), written=True))
+    out, err = capsys.readouterr()
+    assert [row["path"] for row in _jsonl(out)] == [f"{first}#1", f"{first}#2"]
+    assert err == f"author-tui: {first}: tags written\n"  # at once: its entries are all shown
+    shown(Event("file", path=str(second), error="read-only"))
+    assert capsys.readouterr().err == ""  # b.txt's entries are not shown yet
+    shown.flush()
+    assert capsys.readouterr().err == f"author-tui: {second}: not written (read-only)\n"
+    assert shown.not_written == 1
