@@ -9,7 +9,6 @@ candidates, and when the model fails the engine's choice stands.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -97,7 +96,7 @@ def resolved_key(key: str) -> str:
 
 def tags_authoring(settings: Any, engine: Any) -> Authoring:
     """The model layer with this tag engine as its candidate source (built once, not twice: building
-    one over the author's archive takes seconds)."""
+    one over the author's archive takes seconds); no few-shot examples, tags need none."""
     from author_tui.llm import build_authoring
 
-    return dataclasses.replace(build_authoring(settings, docs=[]), tags=engine)
+    return build_authoring(settings, docs=[], tag_engine=engine)

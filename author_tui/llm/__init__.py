@@ -76,13 +76,15 @@ def build_authoring(
     *,
     tags: bool = True,
     on_call: OnCall | None = None,
+    tag_engine: TagEngineLike | None = None,
 ) -> Authoring:
     """The use cases over the configured model, with few-shot examples and tags from the archive.
 
     `docs` defaults to the notes found in `settings.archive`; with none configured, the digests already
     written in the drafts dir (the author's own past days) are the archive. `tags=False` skips building
     the tag engine for callers that never suggest tags (it takes ~8 s over the author's 3,468 notes).
-    The prompts are those of the active profile (`prompt_profile`).
+    The prompts are those of the active profile (`prompt_profile`). `tag_engine`: one the caller built
+    already (`author-tui tags` ranks with it too), used instead of building another.
     """
     from author_tui.core.authoring import Authoring
     from author_tui.core.prompting import select_profile
@@ -91,9 +93,9 @@ def build_authoring(
     prompts = select_profile(load_prompts(settings.prompts_dir), prompt_profile(settings))
     if docs is None:
         docs = load_docs(settings)
-    similar, engine = _archive_helpers(docs, tags)
+    similar, engine = _archive_helpers(docs, tags and tag_engine is None)
     client = build_client(settings, on_call)
-    return Authoring(client, prompts, similar=similar, tags=engine, rerank_tags=rerank_tags(settings))
+    return Authoring(client, prompts, similar=similar, tags=tag_engine or engine, rerank_tags=rerank_tags(settings))
 
 
 def prompt_profile(settings: Settings) -> str:
