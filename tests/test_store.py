@@ -157,13 +157,15 @@ def test_leftover_temps_are_removed_unless_a_live_writer_holds_them(tmp_path: Pa
 
     from author_tui.store.files import remove_leftover_temps
 
-    dead, live, young, other = (tmp_path / name for name in (
-        ".a.md.x1y2z3.tmp", ".b.md.q8w7e6.tmp", ".c.md.r5t4y3.tmp", "notes.tmp"))
-    for path in (dead, live, young, other):
+    dead, live, young, own, other = (tmp_path / name for name in (
+        ".a.md.x1y2z3w4.tmp", ".b.md.q8w7e6r5.tmp", ".c.md.r5t4y3u2.tmp", ".mine.tmp", "notes.tmp"))
+    for path in (dead, live, young, own, other):
         path.write_bytes(b"x")
-    for path in (dead, live, other):
+    for path in (dead, live, own, other):
         os.utime(path, (1, 1))
     with open(live, "rb") as writer:
         fcntl.flock(writer, fcntl.LOCK_EX)
         assert remove_leftover_temps(tmp_path) == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".b.md.q8w7e6.tmp", ".c.md.r5t4y3.tmp", "notes.tmp"]
+    # Kept: the one a writer holds, one too young to judge, and files not named as ours (the author's).
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".b.md.q8w7e6r5.tmp", ".c.md.r5t4y3u2.tmp", ".mine.tmp", "notes.tmp"]

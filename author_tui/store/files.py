@@ -83,21 +83,28 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 STALE_AFTER = 60.0  # seconds between two listings of one folder for stale temp files while writing
 GRACE = 1.0  # seconds: a temp file younger than this may belong to a writer that has not locked it yet
-TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[A-Za-z0-9_]+\.tmp")  # what mkstemp above makes
+# What mkstemp above makes: "." + the target's name + "." + 8 characters of its alphabet + ".tmp". Strict,
+# because a folder scan must never take the author's own dotfile for one of ours.
+TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp")
 
 
 def _remove_stale_temps(path: Path) -> None:
     """Temp files of this target left by a process killed mid-write (kill -9, power cut)."""
     prefix = f".{path.name}."
-    remove_leftover_temps(path.parent, [n for n in _temp_names(path.parent) if n.startswith(prefix)])
+    _remove_unheld(path.parent, [n for n in _temp_names(path.parent) if n.startswith(prefix)])
 
 
 def remove_leftover_temps(folder: Path, names: list[str] | None = None) -> int:
     """Remove the temp files of our naming in `folder` (or those of `names`) that no live writer holds;
     how many were removed. A file another process is writing is locked by it, so it is kept."""
+    listed = names if names is not None else _list_temps(folder)
+    return _remove_unheld(folder, [name for name in listed if TEMP_NAME.fullmatch(name)])
+
+
+def _remove_unheld(folder: Path, names: list[str]) -> int:
     now, removed = time.time(), 0
-    for name in names if names is not None else _list_temps(folder):
-        if TEMP_NAME.fullmatch(name) and _leftover(Path(folder, name), now):
+    for name in names:
+        if _leftover(Path(folder, name), now):
             try:
                 Path(folder, name).unlink()
                 removed += 1
