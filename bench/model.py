@@ -1,6 +1,7 @@
 """How fast the embedded model does the three authoring tasks: time to first token, tokens/s, prompt size.
 
     .venv/bin/python bench/model.py [--model-size 0.5b|1.5b] [--model-path FILE] [--archive PATH] [--no-archive]
+    .venv/bin/python bench/model.py --speed [--compare OTHER_VENV/bin/python]   # the build's raw tokens/s
 
 Starts the embedded server the way the app does (ensure_local_server: assembled weights, llama.cpp on a
 loopback port), then runs draft -> translate -> tags through `build_authoring` on two invented papers,
@@ -143,6 +144,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--archive", type=Path, default=ARCHIVE, help="past notes for examples and tags")
     parser.add_argument("--no-archive", action="store_true", help="no few-shot examples, no vocabulary")
     parser.add_argument("--papers", type=int, default=len(PAPERS), help="how many of the papers to run")
+    parser.add_argument("--speed", action="store_true",
+                        help="only the runtime's raw speed: prompt and generation tokens/s of this llama.cpp build")
+    parser.add_argument("--compare", metavar="PYTHON", action="append", default=[],
+                        help="with --speed: also the build in the venv of this python (e.g. a native build)")
     return parser.parse_args()
 
 
@@ -159,6 +164,8 @@ def model_file(args: argparse.Namespace) -> Path:
 
 def main() -> int:
     args = parse_args()
+    if args.speed:
+        return compare_builds(model_file(args), [sys.executable, *args.compare])
     from author_tui.llm import build_authoring
     from author_tui.llm.embedded import ensure_local_server, stop_local_server
     from author_tui.store.archive import load_archive
@@ -247,6 +254,57 @@ def _print_table(rows: list[dict[str, Any]], baseline: float) -> None:
         print(f"{name:<10}{med['prompt']:>11.0f}{med['completion']:>9.0f}{med['requests']:>9.0f}"
               f"{med['ttft']:>8.2f}{med['ttft'] / baseline:>8.1f}{med['tok_s']:>10.1f}{med['wall']:>8.1f}")
     print("(medians over the papers; prompt/out tokens summed over a task's requests, incl. a repair)")
+
+
+# --- --speed: the llama.cpp build itself, no prompts of ours -------------------------------------------------
+
+FILLER = ("Mixture-of-Experts language models route each token to a few experts; imbalanced routing wastes "
+          "capacity, and a load-aware router re-routes the dropped tokens in a second pass. ") * 14
+
+
+def compare_builds(model: Path, pythons: list[str]) -> int:
+    """Prompt (prefill) and generation tokens/s of each venv's llama.cpp build, the first as the baseline."""
+    results = [(python, build_speed(python, model)) for python in pythons]
+    base = results[0][1]
+    print(f"\n{'build (python)':<44}{'prompt tok/s':>13}{'gen tok/s':>10}{'x prompt':>9}{'x gen':>7}")
+    for python, (prompt, gen, info) in results:
+        print(f"{python[-44:]:<44}{prompt:>13.1f}{gen:>10.1f}{prompt / base[0]:>9.2f}{gen / base[1]:>7.2f}")
+        print(f"    {info.strip()}")
+    print(f"(medians of 3; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    return 0
+
+
+def build_speed(python: str, model: Path) -> tuple[float, float, str]:
+    import httpx2
+
+    from author_tui.llm.embedded import llama_command, llama_env
+    from author_tui.llm.local_server import LocalServer
+    from author_tui.llm.runtime import system_info
+
+    info = system_info(python)
+    command = llama_command(model, alias="bench", python=python)
+    with LocalServer(command, env=llama_env(), warm_up="bench") as server, httpx2.Client(timeout=300) as http:
+        prompts, gens = [], []
+        for run in range(3):
+            # A new first line each run: llama.cpp reuses a cached prefix, which would hide the prefill.
+            body = {"model": "bench", "max_tokens": 1, "temperature": 0,
+                    "messages": [{"role": "user", "content": f"Run {run}: {time.time()}\n{FILLER}"}]}
+            started = time.perf_counter()
+            reply = http.post(f"{server.url}/chat/completions", json=body).json()
+            prompts.append(reply["usage"]["prompt_tokens"] / (time.perf_counter() - started))
+            gens.append(_generation_speed(http, server.url, run))
+    return statistics.median(prompts), statistics.median(gens), info
+
+
+def _generation_speed(http: Any, url: str, run: int) -> float:
+    body = {"model": "bench", "max_tokens": 96, "temperature": 0, "stream": True,
+            "messages": [{"role": "user", "content": f"({run}) Count from 1 to 300, separated by commas."}]}
+    stamps = []
+    with http.stream("POST", f"{url}/chat/completions", json=body) as response:
+        for line in response.iter_lines():
+            if line.startswith("data: {") and '"content"' in line:
+                stamps.append(time.perf_counter())
+    return (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
 
 
 if __name__ == "__main__":

@@ -27,13 +27,15 @@ def default_threads() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def llama_command(model_path: Path, *, alias: str, n_ctx: int = 4096, threads: int | None = None) -> Command:
-    """The llama.cpp server command for `model_path`, as a function of the port."""
+def llama_command(model_path: Path, *, alias: str, n_ctx: int = 4096, threads: int | None = None,
+                  python: str = sys.executable) -> Command:
+    """The llama.cpp server command for `model_path`, as a function of the port. `python` picks the venv
+    whose llama-cpp-python build runs it (bench/model.py --speed compares builds)."""
     threads = threads or default_threads()
 
     def command(port: int) -> list[str]:
         return [
-            sys.executable, "-m", "llama_cpp.server", "--model", str(model_path), "--model_alias", alias,
+            python, "-m", "llama_cpp.server", "--model", str(model_path), "--model_alias", alias,
             "--host", HOST, "--port", str(port), "--n_ctx", str(n_ctx),
             "--n_threads", str(threads), "--n_threads_batch", str(threads),
             # The server's default keeps logits for every prompt position (n_ctx x 152k vocab floats):
