@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -124,10 +125,19 @@ class CallLog:
     # --- reading ---------------------------------------------------------------------------------------
 
     def calls(self, *, since: datetime | None = None, task: str | None = None, limit: int | None = None,
-              newest_first: bool = False) -> list[LoggedCall]:
+              newest_first: bool = False, answered: bool = False, mentioning: str | None = None) -> list[LoggedCall]:
+        """Calls by time and task; `answered`: only those that returned an answer; `mentioning`: only those
+        whose messages contain the text (e.g. a paper's title)."""
         if not self.path.exists():
             return []
         where, params = [], []
+        if answered:
+            where.append("outcome = 'ok'")
+        if mentioning:
+            # The messages are stored as JSON: look for the text as JSON writes it, LIKE wildcards escaped.
+            quoted = json.dumps(mentioning, ensure_ascii=False)[1:-1]
+            where.append("messages LIKE ? ESCAPE '\\'")
+            params.append("%" + re.sub(r"([\\%_])", r"\\\1", quoted) + "%")
         if since is not None:
             where.append("started >= ?")
             params.append(_utc(since))
@@ -142,9 +152,9 @@ class CallLog:
             rows = self._open().execute(sql, params).fetchall()
         return [_logged(row) for row in rows]
 
-    def last(self, task: str) -> LoggedCall | None:
-        """The newest call for `task` (the TUI: the call that filled a field)."""
-        found = self.calls(task=task, limit=1, newest_first=True)
+    def last(self, task: str, mentioning: str | None = None) -> LoggedCall | None:
+        """The newest answered call for `task` (about `mentioning`): the TUI's "the call that filled a field"."""
+        found = self.calls(task=task, limit=1, newest_first=True, answered=True, mentioning=mentioning)
         return found[0] if found else None
 
     def close(self) -> None:

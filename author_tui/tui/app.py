@@ -147,9 +147,14 @@ class AuthorApp(App[None]):
         self.status = StatusInfo(**values)
 
     def refresh_usage(self) -> None:
+        from author_tui.core.pricing import dollars, price_for
+
         totals = getattr(self.authoring, "totals", None)
         if totals is not None:
-            self._update_status(tokens=totals.total_tokens, requests=totals.requests, cache_hits=totals.cache_hits)
+            price = price_for(getattr(self.settings, "prices", {}), self.status.model)
+            cost = dollars(price.cost(totals.prompt_tokens, totals.completion_tokens)) if price else ""
+            self._update_status(tokens=totals.total_tokens, requests=totals.requests, cache_hits=totals.cache_hits,
+                                cost=cost)
 
     def document_changed(self) -> None:
         self._update_status(modified=self.document.dirty)

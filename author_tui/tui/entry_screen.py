@@ -60,6 +60,7 @@ class EntryScreen(Screen[None]):
         Binding("ctrl+t", "regenerate('english')", "Translate"),
         Binding("ctrl+g", "regenerate('tags')", "Tags"),
         Binding("ctrl+o", "external_edit", "$EDITOR"),
+        Binding("ctrl+l", "last_call", "Last call", show=False),  # in the palette; the footer is full
         Binding("escape", "cancel_or_back", "Cancel/Back"),
     ]
 
@@ -340,6 +341,13 @@ class EntryScreen(Screen[None]):
             box.set_text(edited)
         box.area.focus()
 
+    def action_last_call(self) -> None:
+        """The logged model call that last filled the focused field (the note if none is focused)."""
+        from author_tui.tui.call_view import show_last_call
+
+        box = next((b for b in self.boxes.values() if b.area is self.focused), self.boxes["note"])
+        show_last_call(self, box.field, self.boxes["title"].text)
+
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         return [
             ("Draft all", "Korean note, then English, then tags", self.action_draft_all),
@@ -349,6 +357,8 @@ class EntryScreen(Screen[None]):
             ("Suggest tags", "Tag suggestions as chips", lambda: self.action_regenerate("tags")),
             ("Save entry", "Write the digest file", self.action_save),
             ("Open field in $EDITOR", "Edit the focused field in your editor", self.action_external_edit),
+            ("Last model call (ctrl+l)", "What the model was asked and said for the focused field",
+             self.action_last_call),
         ]
 
 

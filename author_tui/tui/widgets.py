@@ -121,6 +121,7 @@ class StatusInfo:
     tokens: int = 0
     requests: int = 0
     cache_hits: int = 0
+    cost: str = ""  # what the session's tokens cost at the model's price ("" when it has none)
     file: str = ""
     modified: bool = False
 
@@ -128,7 +129,8 @@ class StatusInfo:
         where = f"{self.endpoint} · {self.model}" if self.model else self.endpoint
         state = f"{self.state}: {self.detail}" if self.detail else self.state
         model = f"model: {where} ({state})" if where else f"model: {state}"
-        usage = f"tokens {self.tokens:,} in {self.requests} calls · cache hits {self.cache_hits}"
+        usage = f"tokens {self.tokens:,} in {self.requests} calls{' · ' + self.cost if self.cost else ''}" \
+            f" · cache hits {self.cache_hits}"
         file = self.file + (" [modified]" if self.modified else "")
         return f"{model} │ {usage} │ {file}"
 

@@ -129,3 +129,14 @@ def test_every_live_call_of_a_run_is_logged_with_its_messages_and_reply(tmp_path
     assert cli("translate", tmp_path / "vault", "--force", "--quiet").code == 0  # all cached now
     again = [json.loads(line) for line in cli("log", "--json").out.splitlines()]
     assert len(again) == 6 and [r["cached"] for r in again[3:]] == [True, True, True]
+
+
+def test_the_last_answered_call_about_a_paper(tmp_path: Path):
+    log = CallLog(tmp_path, 30, clock=lambda: NOW)
+    about = lambda title: [{"role": "user", "content": f"Title: {title}\nKorean note: ..."}]  # noqa: E731
+    log.record(record(30, messages=about('100% "Quoted" a_b'), reply_text="first"))
+    log.record(record(20, messages=about("Other paper"), reply_text="other"))
+    log.record(record(10, messages=about('100% "Quoted" a_b'), reply_text="", outcome="cancelled"))
+    assert log.last("translate", mentioning='100% "Quoted" a_b').reply == "first"  # the cancelled one filled nothing
+    assert log.last("translate", mentioning="100% Quoted") is None  # % is not a wildcard
+    assert log.last("translate", mentioning="a%b") is None and log.last("translate").reply == "other"
