@@ -158,10 +158,14 @@ def submit_batch(task: str, planned: Planned, settings: Settings, options: dict[
 
 
 def print_spent(settings: Settings, usage: Usage, batch: bool = False) -> None:
+    print(spent_text(settings, usage, batch))
+
+
+def spent_text(settings: Settings, usage: Usage, batch: bool = False) -> str:
     """Every run's closing line: what it spent, in tokens and (with a known price) dollars."""
     from author_tui.core.pricing import spent_line
 
-    print(spent_line(settings.prices, model_name(settings), usage, batch))
+    return spent_line(settings.prices, model_name(settings), usage, batch)
 
 
 # ------------------------------------------------------------------------------------ after: the jobs

@@ -113,6 +113,11 @@ def run(args: argparse.Namespace) -> int:
     printer.flush()
     if finished.stopped:
         print(f"author-tui: {finished.stopped}", file=sys.stderr)
+    if authoring is not None:  # the closing line of a run that called a model (stderr: stdout is the data)
+        from author_tui.batch import Summary
+        from author_tui.commands.batch import spent_text
+
+        print(spent_text(settings, Summary.of(finished.outcomes).usage), file=sys.stderr)
     return 1 if planned.problems or printer.not_written or finished.stopped else 0
 
 

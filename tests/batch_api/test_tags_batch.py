@@ -80,3 +80,14 @@ def test_tags_with_the_engine_alone_has_nothing_to_submit(tmp_path: Path, corpus
     assert dry.code == 0 and "0 model requests" in dry.out
     refused = cli("tags", digest, "--corpus", corpus, "--no-llm", "--batch")
     assert refused.code != 0 and "without --batch" in refused.err
+
+
+def test_a_live_tags_run_ends_with_what_it_spent_on_stderr(tmp_path: Path, corpus: Path, cli: Cli,
+                                                           server: ScriptedServer):
+    server.responder = _picking
+    digest = tmp_path / "d.txt"
+    digest.write_text(DIGEST, encoding="utf-8")
+    ran = cli("tags", digest, "--corpus", corpus, "--format", "jsonl", "--quiet")
+    assert ran.code == 0 and len([json.loads(line) for line in ran.out.splitlines()]) == 2  # stdout: data only
+    spent = next(line for line in ran.err.splitlines() if line.startswith("spent:"))
+    assert "2 requests" in spent and "$" in spent
