@@ -29,10 +29,18 @@ from author_tui.batch.run import Executor
 from author_tui.batch.tasks import Outcome, Task
 from author_tui.core.authoring import Authoring
 from author_tui.core.batch import FilePlan, Job
-from author_tui.core.port import CancelToken, ModelReply, ModelRequest, OnDelta, T, Usage
+from author_tui.core.port import CallRecord, CancelToken, ModelReply, ModelRequest, OnCall, OnDelta, T, Usage
 from author_tui.core.pricing import Estimate, estimate_request
 from author_tui.errors import AuthorTuiError, ModelError
-from author_tui.llm.batch_api import BatchApi, BatchLine, LineResult, line_body, read_answer
+from author_tui.llm.batch_api import (
+    BatchApi,
+    BatchLine,
+    LineResult,
+    line_body,
+    parse_results,
+    read_answer,
+    require_settled,
+)
 from author_tui.llm.structured import Rung
 from author_tui.store.batch_jobs import BatchJob, JobLine, JobStore, custom_id, new_job_id
 
@@ -104,7 +112,7 @@ def prepare(planned: Planned, authoring: Authoring, task: str, model: str, tempe
         estimate = estimate_request(task, body["messages"], note=job.entry.note, max_tokens=request.max_tokens)
         prepared.estimate = prepared.estimate + estimate
         line = JobLine(custom_id=cid, key=job.key, path=job.path, index=job.index, line=job.line,
-                       source=job.source, title=job.entry.title,
+                       source=job.source, title=job.entry.title, prompt_hash=request.prompt_hash,
                        prompt_tokens=estimate.prompt_tokens, completion_tokens=estimate.completion_tokens)
         prepared.lines.append((line, BatchLine(cid, body)))
     return prepared
@@ -118,7 +126,9 @@ def submit(prepared: Prepared, api: BatchApi, store: JobStore, *, task: str, end
                    endpoint=endpoint, model=model, rung=rung, options=options,
                    lines=[line for line, _ in prepared.lines])
     store.save(job)
-    info = api.submit([batch_line for _, batch_line in prepared.lines], metadata={JOB_KEY: job.id})
+    lines = [batch_line for _, batch_line in prepared.lines]
+    store.save_requests(job.id, "".join(line.jsonl() for line in lines).encode("utf-8"))
+    info = api.submit(lines, metadata={JOB_KEY: job.id})
     job.batch_id, job.status = info.id, info.status
     store.save(job)
     return job
@@ -134,6 +144,47 @@ def recover(job: BatchJob, api: BatchApi, store: JobStore) -> BatchJob:
         job.batch_id, job.status = found.id, found.status
         store.save(job)
     return job
+
+
+def downloaded(job: BatchJob, api: BatchApi, store: JobStore, on_call: OnCall, now: datetime,
+               failed: Callable[[BatchJob, tuple[str, ...]], Exception]) -> dict[str, LineResult]:
+    """The batch's results: downloaded once when it has settled (and logged then), afterwards read from
+    beside the job, so a second apply needs no network. `failed` is raised for a batch that failed."""
+    saved = store.results(job.id)
+    if saved is not None:
+        return {result.custom_id: result for result in parse_results(saved.splitlines())}
+    job = recover(job, api, store)
+    assert job.batch_id is not None
+    info = api.retrieve(job.batch_id)
+    require_settled(info)
+    if info.status == "failed":
+        raise failed(job, info.errors)
+    found = api.results(info)
+    store.save_results(job.id, "".join(result.jsonl() for result in found.values()))
+    log_results(job, found, store.requests(job.id), on_call, now)
+    return found
+
+
+def spent(results: Mapping[str, LineResult]) -> Usage:
+    """What the provider counted for the batch's answers (billed whether applied or not)."""
+    total = Usage()
+    for result in results.values():
+        total = total + result.usage
+    return total
+
+
+def log_results(job: BatchJob, results: Mapping[str, LineResult], requests: Mapping[str, dict[str, Any]],
+                on_call: OnCall, now: datetime) -> None:
+    """Each answered (or failed) line into the call log, once, when its results are first downloaded:
+    a batch's calls are model calls too, and the TUI's "last call" of a field may be one of them."""
+    for line in job.lines:
+        result = results.get(line.custom_id)
+        if result is None:
+            continue
+        outcome = "ok" if result.text is not None else f"error: {result.error}"
+        messages = (requests.get(line.custom_id) or {}).get("messages") or []
+        on_call(CallRecord(now, job.task, job.task, line.prompt_hash, job.model, job.endpoint,
+                           f"batch {job.rung}", result.usage, 0.0, False, outcome, messages, result.text or ""))
 
 
 # --------------------------------------------------------------------------------------------- apply

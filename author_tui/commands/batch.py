@@ -227,9 +227,9 @@ def _cancel(job: BatchJob, api: BatchApi, store: JobStore) -> int:
 
 
 def _apply(job: BatchJob, api: BatchApi, store: JobStore, settings: Settings) -> int:
-    from author_tui.batch.remote import apply, recover, rerun_command
+    from author_tui.batch.remote import apply, rerun_command, spent
 
-    results = _results(job, api, store, recover)
+    results = _results(job, api, store, settings)
     authoring, task, executor = _task_of(job, settings)
     report = apply(job, results, authoring, task, store, executor)
     for line, why in report.skipped:
@@ -240,8 +240,7 @@ def _apply(job: BatchJob, api: BatchApi, store: JobStore, settings: Settings) ->
           f"({report.already} applied before); {len(report.skipped)} not applied")
     if report.skipped:
         print(f"rerun those live: {rerun_command(job, [line for line, _ in report.skipped])}")
-    spent = _spent(results)
-    print_spent(settings.model_copy(update={"model": job.model}), spent, batch=True)
+    print_spent(settings.model_copy(update={"model": job.model}), spent(results), batch=True)
     return 1 if report.skipped else 0
 
 
@@ -294,43 +293,15 @@ def tags_batch(planned: Planned, settings: Settings, engine: Any, keys: list[str
     return submit_batch("tags", planned, settings, options, args.dry_run, engine, corpus_keys(keys))
 
 
-def _results(job: BatchJob, api: BatchApi, store: JobStore, recover: Any) -> dict[str, Any]:
-    """The batch's results: saved beside the job once downloaded (a second apply needs no network)."""
-    from author_tui.llm.batch_api import parse_results, require_settled
+def _results(job: BatchJob, api: BatchApi, store: JobStore, settings: Settings) -> dict[str, Any]:
+    from author_tui.batch.remote import downloaded
+    from author_tui.store.calllog import open_call_log
 
-    saved = store.results(job.id)
-    if saved is None:
-        job = recover(job, api, store)
-        assert job.batch_id is not None
-        info = api.retrieve(job.batch_id)
-        require_settled(info)
-        if info.status == "failed":
-            raise _failed(job, info.errors)
-        found = api.results(info)
-        store.save_results(job.id, "".join(_row(result) + "\n" for result in found.values()))
-        return found
-    return {result.custom_id: result for result in parse_results(saved.splitlines())}
-
-
-def _row(result: Any) -> str:
-    import json
-
-    usage = {"prompt_tokens": result.usage.prompt_tokens, "completion_tokens": result.usage.completion_tokens}
-    if result.text is None:
-        return json.dumps({"custom_id": result.custom_id, "error": {"code": None, "message": result.error}},
-                          ensure_ascii=False)
-    body = {"choices": [{"message": {"content": result.text}}], "usage": usage}
-    return json.dumps({"custom_id": result.custom_id, "response": {"status_code": 200, "body": body}},
-                      ensure_ascii=False)
-
-
-def _spent(results: dict[str, Any]) -> Usage:
-    from author_tui.core.port import Usage
-
-    total = Usage()
-    for result in results.values():
-        total = total + result.usage
-    return total
+    log = open_call_log(settings)
+    try:
+        return dict(downloaded(job, api, store, log.record, datetime.now(UTC), _failed))
+    finally:
+        log.close()
 
 
 def _failed(job: BatchJob, errors: tuple[str, ...]) -> Exception:

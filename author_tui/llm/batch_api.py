@@ -79,6 +79,17 @@ class LineResult:
     usage: Usage = Usage()
     error: str = ""
 
+    def jsonl(self) -> str:
+        """The result as an output-file line again (`parse_results` reads it back the same)."""
+        if self.text is None:
+            row: dict[str, Any] = {"custom_id": self.custom_id, "error": {"code": None, "message": self.error}}
+        else:
+            usage = {"prompt_tokens": self.usage.prompt_tokens, "completion_tokens": self.usage.completion_tokens,
+                     "prompt_tokens_details": {"cached_tokens": self.usage.cached_tokens}}
+            body = {"choices": [{"message": {"content": self.text}}], "usage": usage}
+            row = {"custom_id": self.custom_id, "response": {"status_code": 200, "body": body}}
+        return json.dumps(row, ensure_ascii=False) + "\n"
+
 
 def line_body(
     model: str, temperature: float, request: ModelRequest, output: type[BaseModel], rung: Rung

@@ -9,9 +9,11 @@ beside it, so a second `apply` needs no network and changes nothing. The API key
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -31,6 +33,7 @@ class JobLine(BaseModel):
     line: int
     source: str  # sha256 of the file's bytes at submission
     title: str
+    prompt_hash: str = ""  # the template's hash (the call log names the prompt by it)
     prompt_tokens: int = 0  # the estimate
     completion_tokens: int = 0
 
@@ -71,7 +74,8 @@ def _short(text: str, size: int) -> str:
 
 
 class JobStore:
-    """The jobs in `<data_dir>/batches/`: `<id>.json` and, once downloaded, `<id>.results.jsonl`."""
+    """The jobs in `<data_dir>/batches/`: `<id>.json`, the uploaded `<id>.requests.jsonl` and, once
+    downloaded, `<id>.results.jsonl`."""
 
     def __init__(self, data_dir: Path) -> None:
         self.folder = Path(data_dir) / FOLDER
@@ -113,6 +117,21 @@ class JobStore:
         if not matches:
             raise ConfigError(f"no batch job {wanted!r}", hint="see `author-tui batch list`")
         raise ConfigError(f"{wanted!r} names {len(matches)} jobs", hint="give more of the id")
+
+    def save_requests(self, job_id: str, jsonl: bytes) -> None:
+        """The JSONL as uploaded: what each line asked, for the call log (and to submit it again)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.folder / f"{job_id}.requests.jsonl", jsonl)
+
+    def requests(self, job_id: str) -> dict[str, dict[str, Any]]:
+        """custom_id -> the request body, from the saved JSONL (empty when there is none)."""
+        data = read_or_none(self.folder / f"{job_id}.requests.jsonl")
+        found: dict[str, dict[str, Any]] = {}
+        for line in (data or b"").decode("utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            if isinstance(row, dict) and row.get("custom_id"):
+                found[str(row["custom_id"])] = row.get("body") or {}
+        return found
 
     def save_results(self, job_id: str, text: str) -> None:
         write_atomic(self.folder / f"{job_id}.results.jsonl", text.encode("utf-8"))

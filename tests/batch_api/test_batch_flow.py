@@ -4,6 +4,7 @@ a second apply changes nothing, and an endpoint without a Batch API is told to u
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -47,6 +48,9 @@ def test_submit_status_apply_inserts_only_the_english(tmp_path: Path, cli: Cli, 
     added = inserted_english(before["digests/2025-02-01.txt"], after["digests/2025-02-01.txt"])
     assert len(added) == 3 and all(line.startswith("In English:") for line in added)
     assert "applied" in cli("batch", "list").out
+    logged = [json.loads(line) for line in cli("log", "--json").out.splitlines()]
+    assert len(logged) == 7 and all(r["rung"].startswith("batch ") and r["outcome"] == "ok" for r in logged)
+    assert all("번" in r["messages"][-1]["content"] and r["reply"].startswith("In English") for r in logged)
 
 
 def test_a_second_apply_changes_nothing(tmp_path: Path, cli: Cli, batches: ScriptedBatches):
@@ -172,3 +176,11 @@ def test_a_live_run_ends_with_tokens_and_cost(tmp_path: Path, cli: Cli):
     assert ran.code == 0, ran.err
     spent = next(line for line in ran.out.splitlines() if line.startswith("spent:"))
     assert "2 requests" in spent and "live" in spent and "$" in spent
+
+
+def test_saved_results_read_back_the_same():
+    from author_tui.core.port import Usage
+    from author_tui.llm.batch_api import LineResult, parse_results
+
+    results = [LineResult("a", "The English.", Usage(10, 3, 2, 1)), LineResult("b", None, error="batch_expired: late")]
+    assert parse_results("".join(r.jsonl() for r in results).splitlines()) == results
