@@ -273,6 +273,9 @@ def _show(value: object) -> str:
         return "********" if value.get_secret_value() else "(empty)"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value) or "(none)"
+    if isinstance(value, dict) and all(isinstance(v, ModelPrice) for v in value.values()):
+        return ", ".join(f"{name} {price.input:g}/{price.output:g}" for name, price in value.items()) + \
+            " (USD per 1M tokens in/out; batch: half unless set)"
     return "(none)" if value is None else str(value)
 
 

@@ -38,6 +38,8 @@ ENDPOINT: Final = "/v1/chat/completions"
 WINDOW: Final = "24h"
 SETTLED = frozenset({"completed", "failed", "expired", "cancelled"})
 MISSING = (404, 405, 501)  # what servers without the endpoints answer
+MAX_LINES, MAX_BYTES = 50_000, 200 * 1024 * 1024  # OpenAI's limits for one batch input file
+FIND_AMONG = 200  # a crashed submitter's batch is among the newest: look no further back
 LIVE_HINT = "run the same command without --batch (the live path): this endpoint answers only live requests"
 
 
@@ -130,6 +132,10 @@ class BatchApi:
     def submit(self, lines: Sequence[BatchLine], metadata: dict[str, str]) -> BatchInfo:
         """Upload the lines as one JSONL file and create a batch over it (completion window 24 h)."""
         data = "".join(line.jsonl() for line in lines).encode("utf-8")
+        if len(lines) > MAX_LINES or len(data) > MAX_BYTES:
+            raise ModelError(f"{len(lines)} requests ({len(data) // 2**20} MB) exceed one batch's limits "
+                             f"({MAX_LINES} requests, {MAX_BYTES // 2**20} MB)",
+                             hint="submit the archive in parts: --limit N, or one folder at a time")
         with self._errors("uploading the batch file"):
             uploaded = self._openai.files.create(file=("author-tui-batch.jsonl", data), purpose="batch")
         with self._errors("creating the batch"):
@@ -148,9 +154,11 @@ class BatchApi:
     def find(self, key: str, value: str) -> BatchInfo | None:
         """The newest batch whose metadata holds key=value (a job whose submitter died before saving the id)."""
         with self._errors("listing batches"):
-            for batch in self._openai.batches.list(limit=100):
+            for seen, batch in enumerate(self._openai.batches.list(limit=100)):
                 if (batch.metadata or {}).get(key) == value:
                     return _info(batch)
+                if seen >= FIND_AMONG:
+                    break
         return None
 
     def results(self, info: BatchInfo) -> dict[str, LineResult]:

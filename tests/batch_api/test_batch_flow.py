@@ -112,6 +112,20 @@ def test_expired_and_cancelled_batches_apply_what_came_back(tmp_path: Path, cli:
     assert "applied 1 of 3" in applied.out and applied.err.count("not run") == 2
 
 
+def test_status_wait_asks_until_the_batch_is_finished(tmp_path: Path, cli: Cli, batches: ScriptedBatches):
+    write_notes(tmp_path / "vault", 1)
+    job = _job_id(cli("translate", tmp_path / "vault", "--batch").out)
+    waited = cli("batch", "status", "--wait", "--every", "0")
+    assert waited.code == 0 and waited.out.count(job) >= 2 and "completed" in waited.out
+    assert f"apply it with `author-tui batch apply {job}`" in waited.out
+    assert [path for method, path in batches.calls if method == "GET"].count(f"/v1/batches/{batches_id(batches)}") == 2
+
+
+def batches_id(batches: ScriptedBatches) -> str:
+    [batch_id] = batches.batches
+    return batch_id
+
+
 def test_cancel_then_apply_what_was_done(tmp_path: Path, cli: Cli, batches: ScriptedBatches):
     write_notes(tmp_path / "vault", 4)
     job = _job_id(cli("translate", tmp_path / "vault", "--batch").out)
