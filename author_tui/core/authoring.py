@@ -41,6 +41,7 @@ from author_tui.core.checks import (
     check_draft,
     check_tags,
     check_translation,
+    first_sentences,
 )
 from author_tui.core.model import ArchiveDoc, Entry
 from author_tui.core.outputs import NoteDraft, TagPick, TagSuggestions, Translation
@@ -62,6 +63,8 @@ ANSWER_LABEL = re.compile(
 
 class SimilarNotes(Protocol):
     """author_tui.core.retrieval.SimilarityIndex, seen from here."""
+
+    docs: list[ArchiveDoc]
 
     def similar(self, entry: Entry, k: int, exclude: Any = None) -> list[tuple[ArchiveDoc, float]]: ...
 
@@ -109,11 +112,12 @@ class Authoring:
         if not paper.title.strip():
             raise EntryError("a paper needs a title before a note can be drafted")
         template = self.prompts["draft"]
-        shots = self._shots("draft", paper, exclude, _draft_shot(template), lambda e: e.has_note)
+        shots = self._shots("draft", paper, exclude, _draft_shot(template), lambda e: e.has_note and bool(e.abstract))
         values = {
             "title": paper.title,
             "authors": paper.authors or "(unknown)",
-            "abstract": paper.abstract or "(no abstract)",
+            # A small model reads ~40 prompt tokens a second on 2 busy cores: the profile may clip the abstract.
+            "abstract": clip(paper.abstract, int(template.param("abstract_chars", 100_000))) or "(no abstract)",
         }
         examples = [str(shot.answer["note"]) for shot in shots]
 
@@ -121,7 +125,11 @@ class Authoring:
             drafted = check_draft(note, f"{paper.title}\n{paper.abstract}", examples, self.bounds)
             return drafted + check_copied("note", note, _seen((), "note", template))
 
-        return self._free_text("draft", values, NoteDraft, "note", shots, checked, on_delta, cancel, fresh)
+        # The author's notes are 1-3 sentences: a small model's fourth sentence is its summary running on.
+        def finish(text: str) -> str:
+            return first_sentences(clean_answer(text), self.bounds.sentences_max)
+
+        return self._free_text("draft", values, NoteDraft, "note", shots, checked, on_delta, cancel, fresh, finish)
 
     def translate(
         self,
@@ -188,21 +196,26 @@ class Authoring:
         on_delta: OnDelta | None,
         cancel: CancelToken | None,
         fresh: bool,
+        finish: Callable[[str], str] | None = None,
     ) -> Result[T]:
         """Ask for plain text, check it, and when the checks object, ask once more quoting what was wrong
-        (the guided retry); the less bad answer wins (core.checks.badness), the retry on a tie."""
+        (the guided retry); the less bad answer wins (core.checks.badness), the retry on a tie. A template's
+        `retry_on: severe` retries only a severe problem (not in its language, copied: core.checks)."""
+        template, finish = self.prompts[task], finish or clean_answer
         request = self._request(task, values, shots, preview=field_name, fresh=fresh)
         reply = self._ask(request, output, on_delta, cancel)
         first = getattr(reply.value, field_name)
-        value, warnings = output.model_validate({field_name: clean_answer(first)}), checked(clean_answer(first))
-        retry = self.prompts[task].param("retry", DEFAULT_RETRY)
-        if not warnings or not retry:
+        value, warnings = output.model_validate({field_name: finish(first)}), checked(finish(first))
+        retry = template.param("retry", DEFAULT_RETRY)
+        wanted = [w for w in warnings if w.severe or template.param("retry_on", "any") != "severe"]
+        if not wanted or not retry:
             return Result(value, warnings, reply.usage, reply.cached)
-        problems = "; ".join(w.message for w in warnings)
-        followup = (Message("assistant", first), Message("user", str(retry).replace("{{ problems }}", problems)))
+        asked = str(retry).replace("{{ problems }}", "; ".join(w.message for w in warnings))
+        followup = (Message("assistant", first), Message("user", asked))
         again = self._ask(replace(request, followup=followup), output, on_delta, cancel)
-        second = clean_answer(getattr(again.value, field_name))
-        second_warnings = checked(second)
+        second = finish(getattr(again.value, field_name))
+        # A small model may answer the retry by repeating it: that is worse than anything it fixed.
+        second_warnings = checked(second) + check_copied(field_name, second, [asked, asked.split(". ")[0]])
         usage = reply.usage + again.usage
         if badness(second_warnings) <= badness(warnings):
             value, warnings = output.model_validate({field_name: second}), second_warnings
@@ -259,7 +272,7 @@ class Authoring:
         template = self.prompts[task]
         budget = ExampleBudget(int(template.param("example_tokens", 1500)), int(template.param("examples", 6)))
         shots: list[Shot] = []
-        for doc, _ in self.similar.similar(entry, k=budget.limit * 4, exclude=exclude):
+        for doc in self._candidates(template, entry, exclude, budget.limit):
             if not usable(doc.entry):
                 continue
             user_values, answer = values(doc.entry)
@@ -270,6 +283,16 @@ class Authoring:
             if len(shots) >= budget.limit:
                 break
         return tuple(reversed(shots))
+
+    def _candidates(self, template: PromptTemplate, entry: Entry, exclude: Any, limit: int) -> list[ArchiveDoc]:
+        """Example candidates, best first: the most similar past notes, or with `example_choice: recent` the
+        author's latest ones. Those are the same for every paper, so the prompt up to the question is too,
+        and llama.cpp answers from its KV cache instead of reading the examples again on every call."""
+        assert self.similar is not None
+        if template.param("example_choice", "similar") != "recent":
+            return [doc for doc, _ in self.similar.similar(entry, k=limit * 4, exclude=exclude)]
+        dated = [doc for doc in self.similar.docs if doc.date is not None and doc.key != exclude]
+        return sorted(dated, key=lambda doc: (doc.date, doc.key), reverse=True)
 
 
 def _candidates(suggestion: Any) -> str:

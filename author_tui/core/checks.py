@@ -30,8 +30,9 @@ class OutputWarning:
 
     field: str
     message: str
-    # The text is not in its language at all (or empty): worse than any number of smaller problems, so a
-    # guided retry that fixes it wins even with more warnings of its own.
+    # The text is not in its language at all (or empty), or copies the prompt, the paper or an example:
+    # worse than any number of smaller problems, so a guided retry that fixes it wins even with more
+    # warnings of its own (and `retry_on: severe` retries only these).
     severe: bool = False
 
     def __str__(self) -> str:
@@ -91,7 +92,7 @@ def check_draft(
     for source, what in [(paper, "the abstract"), *((example, "an example note") for example in examples)]:
         run = copied_run(text, source)
         if run:
-            warnings.append(OutputWarning("note", f"copies {what} word for word: {clip_text(run)}"))
+            warnings.append(OutputWarning("note", f"copies {what} word for word: {clip_text(run)}", severe=True))
             break
     invented = [n for n in NUMBER.findall(URL.sub(" ", text)) if n not in set(NUMBER.findall(URL.sub(" ", paper)))]
     invented += missing_urls(text, paper)
@@ -118,6 +119,12 @@ def count_sentences(text: str) -> int:
     """Sentences in a note: pieces ended by . ! ? (or the end), counting only those with a letter in them."""
     pieces = SENTENCE_END.split(URL.sub("URL", text))
     return sum(1 for piece in pieces if re.search(r"\w", piece))
+
+
+def first_sentences(text: str, count: int) -> str:
+    """The text up to the end of its `count`-th sentence (all of it when it has no more)."""
+    ends = [m.end() for m in SENTENCE_END.finditer(text)]
+    return text if len(ends) <= count or not text[ends[count - 1] :].strip() else text[: ends[count - 1]].strip()
 
 
 def copied_run(text: str, source: str, length: int = COPY_RUN) -> str:
@@ -188,7 +195,7 @@ def check_copied(field: str, text: str, sources: Iterable[str]) -> list[OutputWa
     for source in sources:
         theirs = _squash_space(source)
         if len(theirs) >= 15 and (theirs in mine or (len(mine) >= 15 and mine in theirs)):
-            return [OutputWarning(field, f"repeats the prompt or a past note: {clip_text(source)}")]
+            return [OutputWarning(field, f"repeats the prompt or a past note: {clip_text(source)}", severe=True)]
     return []
 
 

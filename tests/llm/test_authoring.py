@@ -14,7 +14,7 @@ from author_tui.core.authoring import Authoring
 from author_tui.core.model import ArchiveDoc, Entry
 from author_tui.core.outputs import NoteDraft, TagSuggestions, Translation
 from author_tui.core.port import ModelReply, ModelRequest, Usage
-from author_tui.core.prompting import estimate_tokens
+from author_tui.core.prompting import PromptTemplate, estimate_tokens
 from author_tui.core.retrieval import SimilarityIndex
 from author_tui.core.tags import TagEngine
 from author_tui.errors import EntryError
@@ -121,8 +121,6 @@ def test_exclude_keeps_a_note_out_of_its_own_examples(prompts):
 
 
 def test_the_example_budget_is_respected(prompts):
-    from author_tui.core.prompting import PromptTemplate
-
     path = prompts["draft"].source
     raw = Path(path).read_text(encoding="utf-8").replace("example_tokens: 1200", "example_tokens: 120")
     client = QueueClient(NoteDraft(note="가나다라마바사아자차."))
@@ -284,3 +282,39 @@ def test_a_profile_template_may_leave_the_title_out(prompts):
     request = client.requests[0]
     assert request.prompt_name == "translate-small" and PAPER.title not in str(request.messages)
     assert all(PAPER.title not in shot.user for shot in request.shots) and len(request.shots) <= 1
+
+
+def small_template(task: str, extra: str, question: str) -> PromptTemplate:
+    return PromptTemplate.parse(f"---\nname: {task}-small\n{extra}---\n@system\nFixed.\n@user\n{question}\n", task)
+
+
+def test_recent_examples_keep_the_prompt_before_the_question_the_same_for_every_paper(prompts):
+    draft = small_template("draft", "examples: 2\nexample_choice: recent\nabstract_chars: 20\n",
+                           "{{ title }}\n{{ abstract }}")
+    dated = [d.model_copy(update={"date": dt.date(2031, 1, i + 1)}) for i, d in enumerate(DOCS)]
+    client = QueueClient(*[NoteDraft(note="RoPE 보간으로 Context를 늘리는군요.")] * 2)
+    use_cases = authoring(client, {**prompts, "draft": draft}, docs=dated)
+    other = PAPER.model_copy(update={"title": "Reward models for reasoning", "abstract": "reward " * 20})
+    use_cases.draft_note(PAPER)
+    use_cases.draft_note(other)
+    first, second = client.requests
+    assert first.shots == second.shots and first.messages[:-1] == second.messages[:-1]
+    assert [s.answer["note"] for s in first.shots] == ["추론 RL에서 Reward Model을 쓰는 방식이네요.", "이미지 Diffusion이군요."]
+    assert first.messages[-1].content.endswith("We extend the …")  # the profile's abstract_chars clip
+
+
+def test_retry_on_severe_leaves_small_problems_alone_and_a_repeated_retry_loses(prompts):
+    draft = small_template("draft", "retry_on: severe\nretry: Fix: {{ problems }}. Answer again.\n", "{{ abstract }}")
+    client = QueueClient(NoteDraft(note="하나네요. 둘이네요 2025년. 셋이네요."))
+    result = authoring(client, {**prompts, "draft": draft}).draft_note(PAPER)
+    assert len(client.requests) == 1 and [w.message for w in result.warnings] == ["not in the abstract: 2025"]
+    english = "This note is not Korean at all, it is English."
+    client = QueueClient(NoteDraft(note=english), NoteDraft(note="Fix: the note contains no Hangul: it is not Korean."))
+    result = authoring(client, {**prompts, "draft": draft}).draft_note(PAPER)
+    assert len(client.requests) == 2 and result.value.note == english  # the echo of the retry is worse
+
+
+def test_a_draft_keeps_at_most_three_sentences(prompts):
+    client = QueueClient(NoteDraft(note="하나네요. 둘이네요! 셋이네요? 넷은 요약이 계속되는 것이네요."))
+    result = authoring(client, prompts).draft_note(PAPER)
+    assert result.value.note == "하나네요. 둘이네요! 셋이네요?" and len(client.requests) == 1
