@@ -230,7 +230,7 @@ def _result(row: dict[str, Any]) -> LineResult:
         return LineResult(custom_id, None, error="the answer is not a chat completion")
     reported = body.get("usage") or {}
     cached = (reported.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
-    usage = Usage(reported.get("prompt_tokens") or 0, reported.get("completion_tokens") or 0, cached, 1)
+    usage = Usage(reported.get("prompt_tokens") or 0, reported.get("completion_tokens") or 0, cached, 1, attempts=1)
     return LineResult(custom_id, text, usage)
 
 

@@ -196,5 +196,6 @@ def test_saved_results_read_back_the_same():
     from author_tui.core.port import Usage
     from author_tui.llm.batch_api import LineResult, parse_results
 
-    results = [LineResult("a", "The English.", Usage(10, 3, 2, 1)), LineResult("b", None, error="batch_expired: late")]
+    results = [LineResult("a", "The English.", Usage(10, 3, 2, 1, attempts=1)),
+               LineResult("b", None, error="batch_expired: late")]
     assert parse_results("".join(r.jsonl() for r in results).splitlines()) == results
