@@ -39,6 +39,7 @@ class Endpoint:
 
     name: str  # e.g. "http://127.0.0.1:8080/v1", "the embedded model"
     timeout: float
+    retries: int = 0  # the client's --max-retries
 
 
 class Progress:
@@ -66,8 +67,10 @@ class Progress:
         now = self.clock()
         if self.endpoint is not None and not self.named_slow and in_flight and oldest > self.endpoint.timeout:
             self.named_slow = True
-            self._say(f"author-tui: {self.endpoint.name} has not answered within the {self.endpoint.timeout:g} s "
-                      "timeout; retrying (see --timeout and --max-retries)")
+            said = self.endpoint
+            retrying = f"; retrying, up to {said.retries} time{'s' * (said.retries != 1)}" if said.retries else ""
+            self._say(f"author-tui: {said.name} has not answered within the {said.timeout:g} s timeout"
+                      f"{retrying} (see --timeout and --max-retries)")
         if self.lines and now - self.last_line >= EVERY:
             self.last_line = now
             counts = self.counts

@@ -107,7 +107,9 @@ def run(args: argparse.Namespace) -> int:
     execute = tagger(engine, authoring, corpus_keys([doc.key for doc in docs]), args.replace)
     # One entry at a time, as before the engine: the output streams in file order as it is answered.
     run = Run(planned.files, execute, 1, task, write=args.apply, force=args.force)
-    endpoint = Endpoint(settings.base_url or "the embedded model", settings.timeout) if authoring else None
+    endpoint = None
+    if authoring is not None:
+        endpoint = Endpoint(settings.base_url or "the embedded model", settings.timeout, settings.max_retries)
     printer = InOrder(planned.jobs, args)
     finished = drive(run, Progress(task.name, run.total, quiet=args.quiet, endpoint=endpoint), on_event=printer)
     printer.flush()

@@ -107,7 +107,7 @@ def _translate(planned: Planned, task: Translate, settings: Settings, args: argp
     cancel = CancelToken()
     authoring = build_authoring(settings, tags=False)  # translating needs examples, never tags
     run = Run(planned.files, translator(authoring, cancel), settings.concurrency, task, force=args.force)
-    endpoint = Endpoint(settings.base_url or "the embedded model", settings.timeout)
+    endpoint = Endpoint(settings.base_url or "the embedded model", settings.timeout, settings.max_retries)
     return drive(run, Progress(task.name, run.total, quiet=args.quiet, endpoint=endpoint), cancel)
 
 

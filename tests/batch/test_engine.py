@@ -77,7 +77,7 @@ def test_without_a_terminal_a_line_every_interval_and_the_slow_endpoint_named_on
 
     monkeypatch.setattr(progress, "EVERY", 10.0)
     stream, clock = io.StringIO(), Clock()
-    shown = Progress("translating", 3, stream=stream, endpoint=Endpoint("http://127.0.0.1:9/v1", 60), clock=clock)
+    shown = Progress("translating", 3, stream=stream, endpoint=Endpoint("http://127.0.0.1:9/v1", 60, 3), clock=clock)
     shown.show(Event("entry", Outcome(None, "failed")))  # type: ignore[arg-type]
     clock.now += 9.9
     shown.tick(2, 9.9)
@@ -88,7 +88,7 @@ def test_without_a_terminal_a_line_every_interval_and_the_slow_endpoint_named_on
     shown.tick(2, 71.0)
     lines = stream.getvalue().splitlines()
     assert lines == [
-        "author-tui: http://127.0.0.1:9/v1 has not answered within the 60 s timeout; retrying "
+        "author-tui: http://127.0.0.1:9/v1 has not answered within the 60 s timeout; retrying, up to 3 times "
         "(see --timeout and --max-retries)",
         "translating: 0 of 3 done, 1 failed, 2 in flight, 10 s elapsed",
         "translating: 0 of 3 done, 1 failed, 2 in flight, 20 s elapsed",
@@ -101,5 +101,5 @@ def test_quiet_progress_prints_no_lines_but_still_names_a_slow_endpoint():
     clock.now += 100
     shown.tick(1, 6.0)
     assert stream.getvalue().splitlines() == [
-        "author-tui: the embedded model has not answered within the 5 s timeout; retrying "
+        "author-tui: the embedded model has not answered within the 5 s timeout "
         "(see --timeout and --max-retries)"]
