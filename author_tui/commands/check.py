@@ -17,7 +17,7 @@ from author_tui.core import digest, vault
 from author_tui.core.hashtag import is_house_tag
 from author_tui.core.model import Entry
 from author_tui.errors import EntryError, FormatError
-from author_tui.store.archive import DIGEST_SUFFIX, NOTE_SUFFIX, archive_files
+from author_tui.store.archive import DIGEST_SUFFIX, NOTE_SUFFIX, archive_files, has_suffix
 
 DESCRIPTION = """\
 Check digests (.txt) and vault notes (.md): each file must parse, and render back to exactly the same
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as error:
             report.errors.append(f"{path}:1: cannot be read: {error.strerror}")
             continue
-        if path.suffix == DIGEST_SUFFIX:
+        if has_suffix(path, DIGEST_SUFFIX):  # .TXT too
             check_digest(str(path), data, report)
         else:
             check_note(str(path), data, report)

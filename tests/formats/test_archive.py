@@ -71,3 +71,33 @@ def test_the_whole_corpus_loads(corpus_dir: Path, example_digest: Path) -> None:
     assert len(loaded.docs) == 3467 + 7
     assert [w.rsplit("/", 1)[-1] for w in loaded.warnings] == ["Untitled.md: skipped, not a paper note"]
     assert sum(doc.entry.has_english for doc in loaded.docs) > 800
+
+
+def test_finding_files_reports_unreadable_paths_apart_and_reads_suffixes_in_any_case(tmp_path: Path) -> None:
+    from author_tui.store.archive import DIGEST_SUFFIX, NOTE_SUFFIX, find_files
+
+    (tmp_path / "sub").mkdir()
+    for name in ("250101 A.md", "250102 B.MD", "DAY.TXT", "sub/250103 C.md"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    (tmp_path / "loop.md").symlink_to(tmp_path / "loop.md")
+    (tmp_path / "gone.md").symlink_to(tmp_path / "nowhere.md")
+    (tmp_path / "linked").symlink_to(tmp_path / "sub")  # a linked folder is not followed, as os.walk does
+    found = find_files([tmp_path], in_folders=(NOTE_SUFFIX, DIGEST_SUFFIX))
+    assert [p.relative_to(tmp_path).as_posix() for p in found.files] == [
+        "250101 A.md", "250102 B.MD", "DAY.TXT", "sub/250103 C.md"]
+    assert found.problems == [
+        f"{tmp_path / 'gone.md'}: a symbolic link to nothing, skipped",
+        f"{tmp_path / 'loop.md'}: a symbolic link loop (Too many levels of symbolic links), skipped",
+    ]
+    with pytest.raises(ConfigError, match="no such file or folder"):
+        find_files([tmp_path / "absent.md"])
+
+
+def test_check_reads_an_upper_case_txt_in_a_folder_as_a_digest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from author_tui.cli import main
+
+    (tmp_path / "DAY.TXT").write_text("2025년 2월 1일\nT\n(A)\nabs\n노트.\n#x", encoding="utf-8")
+    assert main(["check", str(tmp_path)]) == 0
+    assert "files: 1 (1 digests, 0 notes)" in capsys.readouterr().out
