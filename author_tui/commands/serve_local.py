@@ -70,8 +70,8 @@ def local_settings(args: argparse.Namespace) -> SimpleNamespace:
 
 
 def run(args: argparse.Namespace) -> int:
-    from author_tui.llm.local_model import model_alias, resolve_model_path
     from author_tui.llm.embedded import llama_server, require_llama_cpp
+    from author_tui.llm.local_model import model_alias, resolve_model_path
 
     settings = local_settings(args)
     require_llama_cpp()
