@@ -146,13 +146,14 @@ def recover(job: BatchJob, api: BatchApi, store: JobStore) -> BatchJob:
     return job
 
 
-def downloaded(job: BatchJob, api: BatchApi, store: JobStore, on_call: OnCall, now: datetime,
+def downloaded(job: BatchJob, api: BatchApi | None, store: JobStore, on_call: OnCall, now: datetime,
                failed: Callable[[BatchJob, tuple[str, ...]], Exception]) -> dict[str, LineResult]:
     """The batch's results: downloaded once when it has settled (and logged then), afterwards read from
     beside the job, so a second apply needs no network. `failed` is raised for a batch that failed."""
     saved = store.results(job.id)
     if saved is not None:
         return {result.custom_id: result for result in parse_results(saved.splitlines())}
+    assert api is not None, "results not downloaded yet: an api is needed"
     job = recover(job, api, store)
     assert job.batch_id is not None
     info = api.retrieve(job.batch_id)

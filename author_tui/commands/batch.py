@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "list":
         return _list(store)
     job = store.find(args.id)
+    if args.action == "apply" and store.results(job.id) is not None:
+        return _apply(job, None, store, settings)  # downloaded before: no network, no key needed
     api = _api_for(job, settings)
     try:
         if args.action == "status":
@@ -226,7 +228,7 @@ def _cancel(job: BatchJob, api: BatchApi, store: JobStore) -> int:
     return 0
 
 
-def _apply(job: BatchJob, api: BatchApi, store: JobStore, settings: Settings) -> int:
+def _apply(job: BatchJob, api: BatchApi | None, store: JobStore, settings: Settings) -> int:
     from author_tui.batch.remote import apply, rerun_command, spent
 
     results = _results(job, api, store, settings)
@@ -293,7 +295,7 @@ def tags_batch(planned: Planned, settings: Settings, engine: Any, keys: list[str
     return submit_batch("tags", planned, settings, options, args.dry_run, engine, corpus_keys(keys))
 
 
-def _results(job: BatchJob, api: BatchApi, store: JobStore, settings: Settings) -> dict[str, Any]:
+def _results(job: BatchJob, api: BatchApi | None, store: JobStore, settings: Settings) -> dict[str, Any]:
     from author_tui.batch.remote import downloaded
     from author_tui.store.calllog import open_call_log
 
