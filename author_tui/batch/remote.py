@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -293,13 +295,11 @@ class _Replanned:
 
 
 def rerun_command(job: BatchJob, lines: list[JobLine]) -> str:
-    """The live command that answers these entries again (a file's done entries are skipped by it)."""
-    paths = sorted({line.path for line in lines})
-    force = " --force" if job.options.get("force") else ""
-    return f"author-tui {job.task} " + " ".join(_quoted(path) for path in paths) + force
-
-
-def _quoted(path: str) -> str:
-    import shlex
-
-    return shlex.quote(path)
+    """The live command that answers these entries again (translate skips a file's done entries; tags
+    with the job's corpus and --apply, and --replace if the job replaced)."""
+    paths = " ".join(shlex.quote(path) for path in sorted({line.path for line in lines}))
+    if job.task == "tags":
+        corpus = "".join(f" --corpus {shlex.quote(c)}" for c in str(job.options.get("corpus", "")).split(os.pathsep)
+                         if c)
+        return f"author-tui tags {paths}{corpus} --apply" + (" --replace" if job.options.get("replace") else "")
+    return f"author-tui {job.task} {paths}" + (" --force" if job.options.get("force") else "")

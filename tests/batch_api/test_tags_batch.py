@@ -91,3 +91,18 @@ def test_a_live_tags_run_ends_with_what_it_spent_on_stderr(tmp_path: Path, corpu
     assert ran.code == 0 and len([json.loads(line) for line in ran.out.splitlines()]) == 2  # stdout: data only
     spent = next(line for line in ran.err.splitlines() if line.startswith("spent:"))
     assert "2 requests" in spent and "$" in spent
+
+
+def test_a_failed_tags_line_is_listed_with_the_live_tags_command(tmp_path: Path, corpus: Path, cli: Cli,
+                                                                 server: ScriptedServer):
+    from tests.support.scripted_batches import BatchFaults
+
+    server.responder = _picking
+    batches = ScriptedBatches(server, BatchFaults(failing=lambda line: line == 0))
+    digest = tmp_path / "d.txt"
+    digest.write_text(DIGEST, encoding="utf-8")
+    assert cli("tags", digest, "--corpus", corpus, "--batch", "--apply", "--replace").code == 0
+    batches.complete_all()
+    applied = cli("batch", "apply")
+    assert applied.code == 1 and "applied 1 of 2" in applied.out
+    assert f"rerun those live: author-tui tags {digest} --corpus {corpus} --apply --replace" in applied.out
