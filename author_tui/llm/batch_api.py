@@ -139,8 +139,11 @@ class BatchApi:
         with self._errors("uploading the batch file"):
             uploaded = self._openai.files.create(file=("author-tui-batch.jsonl", data), purpose="batch")
         with self._errors("creating the batch"):
-            batch = self._openai.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT,
-                                                completion_window=WINDOW, metadata=metadata)
+            # Never retried: a create that timed out may have gone through, and a second one would be billed
+            # twice. The job is saved before, and its metadata finds the batch again (`batch status`).
+            once = self._openai.with_options(max_retries=0)
+            batch = once.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window=WINDOW,
+                                        metadata=metadata)
         return _info(batch)
 
     def retrieve(self, batch_id: str) -> BatchInfo:

@@ -84,3 +84,21 @@ def test_the_data_dir_never_holds_the_key(tmp_path: Path, capsys, monkeypatch):
     for path in files + [p for p in Path(os.environ["AUTHOR_TUI_CACHE_DIR"]).rglob("*") if p.is_file()]:
         assert KEY.encode() not in path.read_bytes(), path
     assert KEY not in shown.out + shown.err
+
+
+def test_a_create_that_times_out_is_not_retried_and_its_batch_is_found_again(tmp_path: Path, capsys, monkeypatch):
+    import time
+
+    write_notes(tmp_path / "vault", 2)
+    with ScriptedServer(responder=translating()) as server:
+        batches = ScriptedBatches(server)
+        monkeypatch.setenv("AUTHOR_TUI_BASE_URL", server.url)
+        monkeypatch.setenv("AUTHOR_TUI_TIMEOUT", "0.5")
+        batches.on_create = lambda: time.sleep(1.0)  # the provider creates it, but answers too late
+        assert main(["translate", str(tmp_path / "vault"), "--batch"]) != 0
+        time.sleep(0.7)  # the late create has finished server-side
+        batches.on_create = None
+        assert len(batches.batches) == 1 and [c for c in batches.calls if c == ("POST", "/v1/batches")] == [
+            ("POST", "/v1/batches")]  # one create: a retry would have been billed twice
+        capsys.readouterr()
+        assert main(["batch", "status"]) == 0 and "batch_" in capsys.readouterr().out
