@@ -257,7 +257,12 @@ def apply(job: BatchJob, results: Mapping[str, LineResult], authoring: Authoring
             answered.append((line, outcome))
         else:
             report.skipped.append((line, outcome.error))
-    report.files = apply_answers([outcome for _, outcome in answered], task)
+    by_path: dict[str, list[tuple[JobLine, Outcome]]] = {}
+    for line, outcome in answered:
+        by_path.setdefault(line.path, []).append((line, outcome))
+    for pairs in by_path.values():  # file by file, each noted as applied right after its write
+        report.files += apply_answers([outcome for _, outcome in pairs], task)
+        store.mark_applied(job.id, [line.custom_id for line, outcome in pairs if outcome.ok])
     for line, outcome in answered:
         if outcome.ok:
             report.written.append(line)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -74,8 +75,8 @@ def _short(text: str, size: int) -> str:
 
 
 class JobStore:
-    """The jobs in `<data_dir>/batches/`: `<id>.json`, the uploaded `<id>.requests.jsonl` and, once
-    downloaded, `<id>.results.jsonl`."""
+    """The jobs in `<data_dir>/batches/`: `<id>.json`, the uploaded `<id>.requests.jsonl`, once downloaded
+    `<id>.results.jsonl`, and `<id>.applied` (custom_ids noted as written, file by file, during an apply)."""
 
     def __init__(self, data_dir: Path) -> None:
         self.folder = Path(data_dir) / FOLDER
@@ -89,10 +90,24 @@ class JobStore:
         if data is None:
             raise ConfigError(f"no batch job {job_id!r} in {self.folder}", hint="see `author-tui batch list`")
         try:
-            return BatchJob.model_validate_json(data)
+            job = BatchJob.model_validate_json(data)
         except ValidationError as error:
             raise StoreError(f"{self._path(job_id)}: not a batch job ({error.error_count()} problems)",
                              hint="move the file away; the batch itself is still at the provider") from None
+        journal = read_or_none(self.folder / f"{job_id}.applied")
+        noted = [cid for cid in (journal or b"").decode("utf-8").split() if cid not in set(job.applied)]
+        job.applied += list(dict.fromkeys(noted))
+        return job
+
+    def mark_applied(self, job_id: str, custom_ids: list[str]) -> None:
+        """Note answers as written, right after their file was: an apply killed midway knows on the next
+        run which files it already wrote (their bytes changed since submission, by its own hand)."""
+        if not custom_ids:
+            return
+        with open(self.folder / f"{job_id}.applied", "a", encoding="utf-8") as journal:
+            journal.write("".join(f"{cid}\n" for cid in custom_ids))
+            journal.flush()
+            os.fsync(journal.fileno())
 
     def all(self) -> list[BatchJob]:
         if not self.folder.is_dir():

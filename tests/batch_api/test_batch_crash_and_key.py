@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from author_tui.cli import main
 from tests.batch.conftest import snapshot, write_notes
 from tests.batch.fakes import translating
@@ -102,3 +104,38 @@ def test_a_create_that_times_out_is_not_retried_and_its_batch_is_found_again(tmp
             ("POST", "/v1/batches")]  # one create: a retry would have been billed twice
         capsys.readouterr()
         assert main(["batch", "status"]) == 0 and "batch_" in capsys.readouterr().out
+
+
+class _Killed(BaseException):
+    """Stands in for SIGKILL inside the process: nothing after it runs, no except clause catches it."""
+
+
+def test_an_apply_killed_midway_is_finished_by_the_next_apply_without_false_conflicts(
+    tmp_path: Path, capsys, monkeypatch
+):
+    from author_tui.batch import apply as applying
+
+    notes = write_notes(tmp_path / "vault", 5)
+    with ScriptedServer(responder=translating()) as server:
+        batches = ScriptedBatches(server)
+        monkeypatch.setenv("AUTHOR_TUI_BASE_URL", server.url)
+        assert main(["translate", str(tmp_path / "vault"), "--batch"]) == 0
+        batches.complete_all()
+        real, writes = applying.replace_if_unchanged, []
+
+        def write_twice_then_die(*args, **kwargs):
+            if len(writes) == 2:
+                raise _Killed()
+            writes.append(args[0])
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(applying, "replace_if_unchanged", write_twice_then_die)
+        with pytest.raises(_Killed):
+            main(["batch", "apply"])
+        monkeypatch.setattr(applying, "replace_if_unchanged", real)
+        assert sum("In English" in p.read_text() for p in notes) == 2
+        capsys.readouterr()
+        assert main(["batch", "apply"]) == 0  # the two written files are not "changed since submission"
+        out = capsys.readouterr()
+        assert "applied 3 of 5" in out.out and "(2 applied before)" in out.out and "changed since" not in out.err
+    assert all(p.read_text().count("In English") == 1 for p in notes)
