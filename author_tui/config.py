@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
     """arXiv's export API, used to look a paper up by id."""
 
+    draft_on_paste: bool = False
+    """TUI: start drafting (note, English, tags) as soon as a paper is pasted, instead of waiting for
+    ctrl+r. Off by default: a paste the author only wanted to read should not start the model."""
+
     @field_validator("archive", mode="before")
     @classmethod
     def _split_paths(cls, value: object) -> object:

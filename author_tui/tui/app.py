@@ -18,10 +18,13 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from author_tui.arxiv import ArxivClient
+from author_tui.config import Settings
+from author_tui.core.authoring import Authoring
 from author_tui.core.model import Entry
-from author_tui.errors import AuthorTuiError, DiskChanged, ModelError
+from author_tui.errors import AuthorTuiError, DiskChanged, EmbeddedModelCrashed, ModelError
 from author_tui.store.autosave import Autosave, Record, Slot
 from author_tui.store.document import DigestDocument, Pending
+from author_tui.tui.author_screen import AuthorScreen
 from author_tui.tui.day_screen import DayScreen
 from author_tui.tui.entry_screen import EntryScreen
 from author_tui.tui.messages import (
@@ -37,9 +40,12 @@ from author_tui.tui.widgets import StatusInfo
 
 EditorRunner = Callable[[str, str], "str | None"]
 Progress = Callable[[str], None]
+# What building the model gives: the use cases (None: no model, drafting off), the endpoint, the model name.
+ModelFactory = Callable[[Settings, Progress], tuple["Authoring | None", str, str]]
+DOCTOR = "run `author-tui doctor` to see what is wrong"
 
 
-def connect_model(settings: Any, progress: Progress = lambda step: None) -> tuple[Any, str, str]:
+def connect_model(settings: Settings, progress: Progress = lambda step: None) -> tuple[Authoring | None, str, str]:
     """The Authoring use cases over the configured endpoint (starting the embedded model if needed), with
     examples and tags from the archive. `progress` hears each slow step, for the status bar: indexing the
     author's 3,468 notes takes ~5-8 s, starting the embedded model longer."""
@@ -62,12 +68,12 @@ class AuthorApp(App[None]):
 
     def __init__(
         self,
-        settings: Any,
+        settings: Settings,
         path: Path,
         *,
         today: dt.date | None = None,
         now: Callable[[], dt.datetime] = dt.datetime.now,
-        model_factory: Callable[[Any, Progress], tuple[Any, str, str]] = connect_model,
+        model_factory: ModelFactory = connect_model,
         autosave: Autosave | None = None,
         autosave_delay: float = 0.8,
         editor: EditorRunner | None = None,
@@ -80,7 +86,7 @@ class AuthorApp(App[None]):
         self.autosave = autosave or Autosave(settings.drafts_dir, path, now=now)
         self.autosave_delay = autosave_delay
         self.arxiv = arxiv or ArxivClient(settings.arxiv_api_url)
-        self.authoring: Any = None
+        self.authoring: Authoring | None = None
         self._model_error: AuthorTuiError | None = None
         self._model_factory = model_factory
         self._editor = editor
@@ -88,9 +94,8 @@ class AuthorApp(App[None]):
     # --- start ----------------------------------------------------------------------------------------
 
     def on_mount(self) -> None:
-        embedded = self.settings.base_url is None
         self.status = StatusInfo(
-            endpoint="embedded" if embedded else self.settings.base_url,
+            endpoint=self.settings.base_url or "embedded",
             model=self.settings.model or "",
             state="starting",
             file=str(self.document.path),
@@ -104,7 +109,7 @@ class AuthorApp(App[None]):
         self._connect_model(self.settings)
 
     @work(thread=True, exclusive=True, group="model", exit_on_error=False)
-    def _connect_model(self, settings: Any) -> None:
+    def _connect_model(self, settings: Settings) -> None:
         try:
             authoring, endpoint, model = self._model_factory(settings, self._model_starting)
         except AuthorTuiError as error:
@@ -131,13 +136,25 @@ class AuthorApp(App[None]):
         self._update_status(endpoint=message.endpoint, model=message.model, state="ready", detail="")
 
     def on_model_unavailable(self, message: ModelUnavailable) -> None:
-        self._model_error = message.error
-        self._update_status(state="unavailable", detail="")
-        self.notify(str(message.error), severity="error", title="No model", timeout=15)
+        self._model_unavailable(message.error)
+
+    def model_failed(self, error: AuthorTuiError) -> None:
+        """A generation failed with `error`. A crashed embedded model stays down until it is rebuilt: the
+        model is off from now on, and the status bar says why (editing and saving go on without it)."""
+        if isinstance(error, EmbeddedModelCrashed):
+            self.authoring = None
+            self._model_unavailable(error)
+
+    def _model_unavailable(self, error: AuthorTuiError) -> None:
+        self._model_error = error
+        # The status bar names the cause itself ("embedded model crashed (signal 11) on its first request"),
+        # not a bare "unavailable"; the notification adds the hint and where to look further.
+        self._update_status(state="unavailable", detail=f"{error.message} · {DOCTOR}")
+        self.notify(f"{error}\n{DOCTOR}", severity="error", title="No model", timeout=15)
 
     def model_problem(self) -> str:
         if self._model_error is not None:
-            return str(self._model_error)
+            return f"{self._model_error}\n{DOCTOR}"
         return "The model is still starting; try again in a moment"
 
     # --- status ---------------------------------------------------------------------------------------
@@ -166,9 +183,11 @@ class AuthorApp(App[None]):
         entry = found.entries[index]
         self.push_screen(EntryScreen(Slot(found.date, index, entry.title), entry.model_copy(deep=True)))
 
-    def new_entry(self, paper: Any) -> None:
+    def new_entry(self, paper: Entry, *, pasted: bool = False) -> None:
+        """An editor on a new entry; a pasted paper starts drafting at once when `draft_on_paste` is on."""
         day = self.document.target_day(self.today)
-        self.push_screen(EntryScreen(Slot(day.date), paper))
+        draft = pasted and self.settings.draft_on_paste
+        self.push_screen(EntryScreen(Slot(day.date), paper, draft_at_once=draft))
 
     def _offer_restore(self) -> None:
         orphans = self.autosave.orphans()
@@ -195,7 +214,7 @@ class AuthorApp(App[None]):
 
     # --- saving the digest (for both screens) ----------------------------------------------------------
 
-    def save_document(self, requester: Screen[Any], entry: Entry | None = None, *, overwrite: bool = False) -> None:
+    def save_document(self, requester: AuthorScreen, entry: Entry | None = None, *, overwrite: bool = False) -> None:
         """Save the digest: rendered here, on the UI thread (the only one that changes it), written by a
         worker. `requester` hears back (`document_saved`, `resolve_conflict`); `entry` is what the editor
         saved, so it can tell whether it was edited while the save ran."""
@@ -207,7 +226,7 @@ class AuthorApp(App[None]):
         self._write_document(pending, overwrite, requester, entry)
 
     @work(thread=True, group="save", exit_on_error=False)
-    def _write_document(self, pending: Pending, overwrite: bool, requester: Screen[Any], entry: Entry | None) -> None:
+    def _write_document(self, pending: Pending, overwrite: bool, requester: AuthorScreen, entry: Entry | None) -> None:
         try:
             self.document.write(pending, overwrite=overwrite)
         except Exception as error:  # noqa: BLE001 - StoreError, or anything else: never a silent failure
@@ -263,5 +282,6 @@ class AuthorApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for title, help_text, callback in getattr(screen, "palette_commands", lambda: [])():
-            yield SystemCommand(title, help_text, callback)
+        if isinstance(screen, AuthorScreen):
+            for title, help_text, callback in screen.palette_commands():
+                yield SystemCommand(title, help_text, callback)

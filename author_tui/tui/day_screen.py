@@ -8,25 +8,23 @@ is one Enter away. Reordering and deleting change the digest in memory (the stat
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Label, OptionList
 from textual.widgets.option_list import Option
 
 from author_tui.core.digest import day_header, problems
 from author_tui.core.model import Entry
 from author_tui.errors import AuthorTuiError
+from author_tui.tui.author_screen import AuthorScreen, PaletteCommand
 from author_tui.tui.messages import FetchFailed, PaperFetched
 from author_tui.tui.modals import ArxivScreen, ConfirmScreen, PasteScreen
 from author_tui.tui.widgets import StatusBar
 
 
-class DayScreen(Screen[None]):
+class DayScreen(AuthorScreen):
     BINDINGS = [
         Binding("enter", "open", "Open", show=False),
         Binding("a", "add", "Add"),
@@ -56,10 +54,10 @@ class DayScreen(Screen[None]):
     # --- the list -------------------------------------------------------------------------------------
 
     def refresh_entries(self, select: tuple[int, int] | None = None) -> None:
-        document = self.app.document  # type: ignore[attr-defined]
+        document = self.author_app.document
         days = document.digest.days
         self.query_one("#day-title", Label).update(
-            f"{', '.join(day_header(d.date) for d in days) or day_header(self.app.today)}"  # type: ignore[attr-defined]
+            f"{', '.join(day_header(d.date) for d in days) or day_header(self.author_app.today)}"
             f" — {document.path}"
         )
         options = self.query_one("#entries", OptionList)
@@ -103,10 +101,10 @@ class DayScreen(Screen[None]):
     def action_open(self) -> None:
         where = self.selected()
         if where is not None:
-            self.app.open_entry(*where)  # type: ignore[attr-defined]
+            self.author_app.open_entry(*where)
 
     def action_add(self) -> None:
-        self.app.new_entry(Entry.model_validate({"title": ""}))  # type: ignore[attr-defined]
+        self.author_app.new_entry(Entry.model_validate({"title": ""}))
 
     def action_paste(self) -> None:
         self.app.push_screen(PasteScreen(classes="dialog"), self._pasted)
@@ -121,7 +119,7 @@ class DayScreen(Screen[None]):
         except AuthorTuiError as error:
             self.notify(str(error), severity="error", title="Could not read the paste")
             return
-        self.app.new_entry(paper)  # type: ignore[attr-defined]
+        self.author_app.new_entry(paper, pasted=True)
 
     def action_arxiv(self) -> None:
         self.app.push_screen(ArxivScreen(classes="dialog"), self._arxiv_ref)
@@ -134,14 +132,14 @@ class DayScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="arxiv", exit_on_error=False)
     def _fetch(self, ref: str) -> None:
         try:
-            paper = self.app.arxiv.fetch(ref)  # type: ignore[attr-defined]
+            paper = self.author_app.arxiv.fetch(ref)
         except AuthorTuiError as error:
             self.post_message(FetchFailed(error))
             return
         self.post_message(PaperFetched(paper))
 
     def on_paper_fetched(self, message: PaperFetched) -> None:
-        self.app.new_entry(message.paper)  # type: ignore[attr-defined]
+        self.author_app.new_entry(message.paper)
 
     def on_fetch_failed(self, message: FetchFailed) -> None:
         self.notify(str(message.error), severity="error", title="arXiv", timeout=10)
@@ -150,26 +148,26 @@ class DayScreen(Screen[None]):
         where = self.selected()
         if where is None:
             return
-        index = self.app.document.move(where[0], where[1], step)  # type: ignore[attr-defined]
-        self.app.document_changed()  # type: ignore[attr-defined]
+        index = self.author_app.document.move(where[0], where[1], step)
+        self.author_app.document_changed()
         self.refresh_entries((where[0], index))
 
     def action_delete(self) -> None:
         where = self.selected()
         if where is None:
             return
-        entry = self.app.document.digest.days[where[0]].entries[where[1]]  # type: ignore[attr-defined]
+        entry = self.author_app.document.digest.days[where[0]].entries[where[1]]
         question = f"Delete '{entry.title[:60]}'? (the file changes when you save)"
         self.app.push_screen(ConfirmScreen(question, "Delete"), lambda yes: self._delete(where, yes))
 
     def _delete(self, where: tuple[int, int], yes: object) -> None:
         if yes:
-            self.app.document.delete(*where)  # type: ignore[attr-defined]
-            self.app.document_changed()  # type: ignore[attr-defined]
+            self.author_app.document.delete(*where)
+            self.author_app.document_changed()
             self.refresh_entries((where[0], max(where[1] - 1, 0)))
 
     def action_save(self) -> None:
-        self.app.save_document(self)  # type: ignore[attr-defined]
+        self.author_app.save_document(self)
 
     def document_saved(self, entry: Entry | None) -> None:
         """Nothing to do here: the App cleared [modified] if nothing changed while the save ran."""
@@ -178,16 +176,16 @@ class DayScreen(Screen[None]):
         """The digest changed on disk: reload it (dropping the reordering), overwrite, or leave it."""
         if choice == "reload":
             try:
-                self.app.document.reload()  # type: ignore[attr-defined]
+                self.author_app.document.reload()
             except AuthorTuiError as error:  # the other writer left a file we cannot read: nothing changed
                 self.notify(str(error), severity="error", title="Not reloaded", timeout=15)
                 return
-            self.app.document_changed()  # type: ignore[attr-defined]
+            self.author_app.document_changed()
             self.refresh_entries()
         elif choice == "overwrite":
-            self.app.save_document(self, overwrite=True)  # type: ignore[attr-defined]
+            self.author_app.save_document(self, overwrite=True)
 
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
+    def palette_commands(self) -> list[PaletteCommand]:
         return [
             ("Paste a paper", "Title, authors and abstract from a pasted block", self.action_paste),
             ("Look up on arXiv", "Title, authors and abstract by arXiv id or URL", self.action_arxiv),

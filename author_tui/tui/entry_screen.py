@@ -2,20 +2,18 @@
 exactly as it will be written in the digest.
 
 Why it looks like this: the author reads the abstract, lets the model draft, fixes the Korean, asks for the
-English again, toggles tags and saves, without leaving the keyboard. Generation runs in a thread worker
-(drafting.run_steps) that posts messages; the field being written streams and is read-only meanwhile, the
-rest of the screen stays usable. Every change is autosaved (debounced) so nothing is lost.
+English again, toggles tags and saves, without leaving the keyboard. Generation (entry_generation.py) runs
+in a thread worker (drafting.run_steps) that posts messages; the field being written streams and is
+read-only meanwhile, the rest of the screen stays usable. Every change is autosaved (debounced) so nothing
+is lost.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Label, Static, TextArea
 
@@ -24,19 +22,9 @@ from author_tui.core.hashtag import is_tag
 from author_tui.core.model import Entry
 from author_tui.errors import AuthorTuiError
 from author_tui.store.autosave import Slot
-from author_tui.tui import drafting
-from author_tui.tui.messages import (
-    AutosaveFailed,
-    AutosaveWritten,
-    DraftFailed,
-    DraftReceived,
-    FieldStreamed,
-    GenerationCancelled,
-    GenerationFinished,
-    StepStarted,
-    TagsSuggested,
-    reportable,
-)
+from author_tui.tui.author_screen import PaletteCommand
+from author_tui.tui.entry_generation import REPAINT_EVERY, GeneratingScreen
+from author_tui.tui.messages import AutosaveFailed, AutosaveWritten, reportable
 from author_tui.tui.modals import ConfirmScreen
 from author_tui.tui.widgets import FieldBox, StatusBar, TagChips
 
@@ -48,11 +36,9 @@ FIELDS = [  # (name, label, one line)
     ("english", "English", False),
     ("tags", "Tags (#one #two)", True),
 ]
-REPAINT_EVERY = 0.05  # seconds: at most ~20 preview / stream repaints a second
-FIELD_NAMES = {"note": "Korean note", "english": "translation", "tags": "tags"}
 
 
-class EntryScreen(Screen[None]):
+class EntryScreen(GeneratingScreen):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+r", "draft_all", "Draft all"),
@@ -64,21 +50,18 @@ class EntryScreen(Screen[None]):
         Binding("escape", "cancel_or_back", "Cancel/Back"),
     ]
 
-    def __init__(self, slot: Slot, entry: Entry, *, restored: bool = False) -> None:
+    def __init__(self, slot: Slot, entry: Entry, *, restored: bool = False, draft_at_once: bool = False) -> None:
         super().__init__()
         self.slot, self.entry, self.restored = slot, entry, restored
+        self.draft_at_once = draft_at_once  # a pasted paper with `draft_on_paste` on: draft all on opening
         # What "no unsaved changes" means: the entry as in the digest; nothing yet for a new or restored one.
         in_digest = slot.index is not None and not restored
         self.saved = entry if in_digest else Entry.model_validate({"title": ""})
         self.boxes = {name: FieldBox(name, label, one_line=one) for name, label, one in FIELDS}
-        self._cancel: Any = None  # the running generation's CancelToken; None when nothing is generating
         self._autosave_timer: Timer | None = None
         self._autosave_failing = False  # the last autosave failed (and the author was told)
-        # Repaints are coalesced: a stream may deliver dozens of pieces a second, and the preview re-wraps the
-        # whole entry; keystrokes must not queue behind either.
+        # Preview repaints are coalesced: it re-wraps the whole entry, and keystrokes must not queue behind it.
         self._preview_timer: Timer | None = None
-        self._streamed: dict[str, str] = {}
-        self._stream_timer: Timer | None = None
 
     # --- layout -----------------------------------------------------------------------------------------
 
@@ -101,6 +84,8 @@ class EntryScreen(Screen[None]):
             self.boxes[name].area.load_text(text)
         self._refresh_preview()
         self.boxes["title" if not self.entry.title else "note"].area.focus()
+        if self.draft_at_once:
+            self.action_draft_all()
 
     # --- the entry in the fields ----------------------------------------------------------------------
 
@@ -134,12 +119,12 @@ class EntryScreen(Screen[None]):
     def _schedule_autosave(self) -> None:
         if self._autosave_timer is not None:
             self._autosave_timer.stop()
-        self._autosave_timer = self.set_timer(self.app.autosave_delay, self._autosave_now)  # type: ignore[attr-defined]
+        self._autosave_timer = self.set_timer(self.author_app.autosave_delay, self._autosave_now)
 
     def _autosave_now(self) -> None:
         self._autosave_timer = None
         if self.current_entry() != self.saved:
-            self._write_autosave(self.slot, self.current_entry(), self.app.autosave.epoch)  # type: ignore[attr-defined]
+            self._write_autosave(self.slot, self.current_entry(), self.author_app.autosave.epoch)
 
     def flush_autosave(self) -> bool:
         """Write the autosave now, on this thread (before quitting: no debounce left pending); False when
@@ -150,20 +135,16 @@ class EntryScreen(Screen[None]):
         if self.current_entry() == self.saved:
             return True
         try:
-            self.app.autosave.save(self.slot, self.current_entry())  # type: ignore[attr-defined]
+            self.author_app.autosave.save(self.slot, self.current_entry())
         except Exception as error:  # noqa: BLE001 - whatever it is, the author decides knowing it failed
-            self.notify(str(reportable(error, self.app.autosave.path)), severity="error",  # type: ignore[attr-defined]
+            self.notify(str(reportable(error, self.author_app.autosave.path)), severity="error",
                         title="Autosave failed")
             return False
         return True
 
-    def on_unmount(self) -> None:
-        if self._cancel is not None:
-            self._cancel.cancel()  # a stream must not outlive its screen
-
     @work(thread=True, exclusive=True, group="autosave", exit_on_error=False)
     def _write_autosave(self, slot: Slot, entry: Entry, epoch: int) -> None:
-        autosave = self.app.autosave  # type: ignore[attr-defined]
+        autosave = self.author_app.autosave
         try:
             record = autosave.save(slot, entry, epoch)
         except Exception as error:  # noqa: BLE001 - StoreError or anything else: the author must hear of it
@@ -180,93 +161,6 @@ class EntryScreen(Screen[None]):
 
     def on_autosave_written(self, message: AutosaveWritten) -> None:
         self._autosave_failing = False
-
-    # --- generation -----------------------------------------------------------------------------------
-
-    def action_draft_all(self) -> None:
-        self._generate(drafting.STEPS)
-
-    def action_regenerate(self, field: str) -> None:
-        self._generate((field,))
-
-    def _generate(self, steps: tuple[str, ...]) -> None:
-        authoring = self.app.authoring  # type: ignore[attr-defined]
-        if self._cancel is not None:
-            self.notify("A generation is running: Esc cancels it", severity="warning")
-            return
-        if authoring is None:
-            self.notify(self.app.model_problem(), severity="error", title="No model")  # type: ignore[attr-defined]
-            return
-        from author_tui.core.port import CancelToken
-
-        self._cancel = CancelToken()
-        self.add_class("-generating")
-        self._run_generation(authoring, steps, self.current_entry(), self._cancel)
-
-    @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
-    def _run_generation(self, authoring: Any, steps: tuple[str, ...], entry: Entry, cancel: Any) -> None:
-        drafting.run_steps(authoring, steps, entry, self.post_message, cancel)
-
-    def on_step_started(self, message: StepStarted) -> None:
-        for box in self.boxes.values():
-            box.wait(box.field == message.field)
-
-    def on_field_streamed(self, message: FieldStreamed) -> None:
-        box = self.boxes[message.field]
-        if "-streaming" not in box.classes:
-            box.start_stream()
-        self._streamed[message.field] = message.text  # only the latest text matters
-        if self._stream_timer is None:
-            self._stream_timer = self.set_timer(REPAINT_EVERY, self._show_streamed)
-
-    def _show_streamed(self) -> None:
-        self._stream_timer = None
-        for field, text in self._streamed.items():
-            if "-streaming" in self.boxes[field].classes:
-                self.boxes[field].stream(text)
-        self._streamed.clear()
-
-    def on_draft_received(self, message: DraftReceived) -> None:
-        self._streamed.pop(message.field, None)
-        box = self.boxes[message.field]
-        box.wait(False)
-        if "-streaming" in box.classes:
-            box.end_stream(message.text)
-        else:
-            box.set_text(message.text)
-        box.show_warnings(message.warnings)
-        self.app.refresh_usage()  # type: ignore[attr-defined]
-
-    def on_tags_suggested(self, message: TagsSuggested) -> None:
-        self.boxes["tags"].wait(False)
-        self.boxes["tags"].set_text(" ".join(f"#{t}" for t in message.tags))
-        self.boxes["tags"].show_warnings(message.warnings)
-        self.query_one(TagChips).show(message.tags + message.alternatives, message.new_tags, message.tags)
-        self.app.refresh_usage()  # type: ignore[attr-defined]
-
-    def on_draft_failed(self, message: DraftFailed) -> None:
-        self._end_streams()
-        what = FIELD_NAMES.get(message.field, message.field)
-        error = message.error
-        text = error.message + (f"\n{error.hint}" if error.hint else "")
-        self.notify(text, severity="error", title=f"The {what} could not be generated", timeout=10)
-        self.app.refresh_usage()  # type: ignore[attr-defined]
-
-    def on_generation_cancelled(self, message: GenerationCancelled) -> None:
-        self._end_streams()
-        self.notify(f"Cancelled: the {FIELD_NAMES.get(message.field, message.field)} was left as it was")
-
-    def on_generation_finished(self, message: GenerationFinished) -> None:
-        self._end_streams()
-        self._cancel = None
-        self.remove_class("-generating")
-
-    def _end_streams(self) -> None:
-        self._streamed.clear()
-        for box in self.boxes.values():
-            box.wait(False)
-            if "-streaming" in box.classes:
-                box.end_stream(None)
 
     @on(TagChips.Toggled)
     def _toggle_tag(self, event: TagChips.Toggled) -> None:
@@ -287,14 +181,14 @@ class EntryScreen(Screen[None]):
         if found:
             self.notify("\n".join(found), severity="error", title="Cannot be written yet")
             return
-        document = self.app.document  # type: ignore[attr-defined]
+        document = self.author_app.document
         try:
             self.slot = document.merge(self.slot, entry) if merge else document.put(self.slot, entry)
         except AuthorTuiError as error:  # the other writer left a file we cannot read: nothing changed
             self.notify(f"{error}\nYour entry is kept here and autosaved", severity="error", title="Not merged",
                         timeout=15)
             return
-        self.app.save_document(self, entry, overwrite=overwrite)  # type: ignore[attr-defined]
+        self.author_app.save_document(self, entry, overwrite=overwrite)
 
     def document_saved(self, entry: Entry | None) -> None:
         """`entry` is in the file now. Only if the fields still hold it is the autosave done with: text typed
@@ -307,7 +201,7 @@ class EntryScreen(Screen[None]):
             return
         if self._autosave_timer is not None:
             self._autosave_timer.stop()
-        self.app.autosave.discard()  # type: ignore[attr-defined]
+        self.author_app.autosave.discard()
 
     def resolve_conflict(self, choice: object) -> None:
         """The digest changed on disk: merge this entry into the file as it is now, overwrite, or leave it."""
@@ -317,8 +211,7 @@ class EntryScreen(Screen[None]):
             self.notify("Not saved: your entry is kept here and autosaved", severity="warning")
 
     def action_cancel_or_back(self) -> None:
-        if self._cancel is not None:
-            self._cancel.cancel()
+        if self.cancel_generation():
             return
         if self.current_entry() == self.saved:
             self._leave(True)
@@ -330,13 +223,13 @@ class EntryScreen(Screen[None]):
             return
         if self._autosave_timer is not None:
             self._autosave_timer.stop()
-        self.app.autosave.discard()  # type: ignore[attr-defined]
+        self.author_app.autosave.discard()
         self.dismiss(None)
 
     def action_external_edit(self) -> None:
         focused = self.focused
         box = next((b for b in self.boxes.values() if b.area is focused), self.boxes["note"])
-        edited = self.app.edit_externally(box.text, box.field)  # type: ignore[attr-defined]
+        edited = self.author_app.edit_externally(box.text, box.field)
         if edited is not None and edited != box.text:
             box.set_text(edited)
         box.area.focus()
@@ -348,7 +241,7 @@ class EntryScreen(Screen[None]):
         box = next((b for b in self.boxes.values() if b.area is self.focused), self.boxes["note"])
         show_last_call(self, box.field, self.boxes["title"].text)
 
-    def palette_commands(self) -> list[tuple[str, str, Any]]:
+    def palette_commands(self) -> list[PaletteCommand]:
         return [
             ("Draft all", "Korean note, then English, then tags", self.action_draft_all),
             ("Regenerate the Korean note", "Ask the model for a new note", lambda: self.action_regenerate("note")),

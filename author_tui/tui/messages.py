@@ -6,14 +6,16 @@ its own thread. Tests assert on them first (`run_test(message_hook=...)`) and on
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from author_tui.errors import AuthorTuiError, StoreError
 
 if TYPE_CHECKING:
+    from author_tui.core.authoring import Authoring
     from author_tui.core.model import Entry
+    from author_tui.tui.author_screen import AuthorScreen
 
 
 def reportable(error: Exception, path: object) -> AuthorTuiError:
@@ -28,7 +30,7 @@ def reportable(error: Exception, path: object) -> AuthorTuiError:
 class ModelConnected(Message):
     """The model endpoint is ready (the embedded server started, or the remote client was built)."""
 
-    def __init__(self, authoring: Any, endpoint: str, model: str) -> None:
+    def __init__(self, authoring: Authoring | None, endpoint: str, model: str) -> None:
         super().__init__()
         self.authoring, self.endpoint, self.model = authoring, endpoint, model
 
@@ -124,7 +126,8 @@ class DigestSaved(Message):
     """The digest was written to disk as it stood at `version` (DigestDocument.version). `requester` is the
     screen that asked; `entry` the entry it saved from the editor (None: the day list saved)."""
 
-    def __init__(self, path: str, version: int, requester: Any = None, entry: Entry | None = None) -> None:
+    def __init__(self, path: str, version: int, requester: AuthorScreen | None = None,
+                 entry: Entry | None = None) -> None:
         super().__init__()
         self.path, self.version, self.requester, self.entry = path, version, requester, entry
 
@@ -132,7 +135,8 @@ class DigestSaved(Message):
 class SaveFailed(Message):
     """The digest was not written: it changed on disk (DiskChanged), is locked, or cannot be written."""
 
-    def __init__(self, error: AuthorTuiError, requester: Any = None, entry: Entry | None = None) -> None:
+    def __init__(self, error: AuthorTuiError, requester: AuthorScreen | None = None,
+                 entry: Entry | None = None) -> None:
         super().__init__()
         self.error, self.requester, self.entry = error, requester, entry
 

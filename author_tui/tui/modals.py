@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, TextArea
+from textual.widgets.button import ButtonVariant
 
 
 class _Dialog(ModalScreen[object]):
@@ -24,10 +25,10 @@ class _Dialog(ModalScreen[object]):
         self.dismiss(event.button.name)
 
 
-def _buttons(*choices: tuple[str, str, str]) -> Horizontal:
+def _buttons(*choices: tuple[str, str, ButtonVariant]) -> Horizontal:
     """(name, label, variant) buttons in a row; the dialog dismisses with the pressed one's name."""
     return Horizontal(
-        *(Button(label, name=name, id=f"btn-{name}", variant=variant) for name, label, variant in choices),  # type: ignore[arg-type]
+        *(Button(label, name=name, id=f"btn-{name}", variant=variant) for name, label, variant in choices),
         classes="buttons",
     )
 
@@ -117,8 +118,9 @@ class ConflictScreen(_Dialog):
         self.path, self.can_merge = path, can_merge
 
     def compose(self) -> ComposeResult:
-        first = ("merge", "Reload + re-apply my entry", "primary") if self.can_merge else (
-            "reload", "Reload (drop my reordering)", "primary")
+        merge: tuple[str, str, ButtonVariant] = ("merge", "Reload + re-apply my entry", "primary")
+        reload: tuple[str, str, ButtonVariant] = ("reload", "Reload (drop my reordering)", "primary")
+        first = merge if self.can_merge else reload
         with Vertical(classes="dialog-body"):
             yield Label(f"{self.path} changed on disk since it was opened", markup=False, classes="conflict")
             yield Label("(another program or author-tui window wrote it). Nothing was written.")
