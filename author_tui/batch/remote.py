@@ -15,6 +15,7 @@ the live executor with a client that answers each entry from the batch's results
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import shlex
@@ -47,6 +48,11 @@ from author_tui.llm.structured import Rung
 from author_tui.store.batch_jobs import BatchJob, JobLine, JobStore, custom_id, new_job_id
 
 JOB_KEY = "author_tui_job"  # the batch's metadata key naming its job (found again after a crash)
+
+
+def entry_hash(job: Job) -> str:
+    """The entry as the model saw it (every field): an answer is applied only to an entry still like this."""
+    return hashlib.sha256(job.entry.model_dump_json().encode("utf-8")).hexdigest()
 
 
 class _Asked(Exception):
@@ -114,7 +120,8 @@ def prepare(planned: Planned, authoring: Authoring, task: str, model: str, tempe
         estimate = estimate_request(task, body["messages"], note=job.entry.note, max_tokens=request.max_tokens)
         prepared.estimate = prepared.estimate + estimate
         line = JobLine(custom_id=cid, key=job.key, path=job.path, index=job.index, line=job.line,
-                       source=job.source, title=job.entry.title, prompt_hash=request.prompt_hash,
+                       source=job.source, entry=entry_hash(job), title=job.entry.title,
+                       prompt_hash=request.prompt_hash,
                        prompt_tokens=estimate.prompt_tokens, completion_tokens=estimate.completion_tokens)
         prepared.lines.append((line, BatchLine(cid, body)))
     return prepared
@@ -293,10 +300,14 @@ class _Replanned:
         plan = self.plans[line.path]
         if isinstance(plan, str):
             return None, plan
-        if plan.source != line.source:
-            return None, f"{line.path} changed since it was submitted (left as it is)"
-        found = next((job for job in plan.jobs if job.index == line.index), None)
-        return (found, "") if found else (None, "no longer needs it")
+        if plan.source == line.source:
+            found = next((job for job in plan.jobs if job.index == line.index), None)
+            return (found, "") if found else (None, "no longer needs it")
+        # The file changed, maybe elsewhere: the entry still as submitted (found by its content, wherever
+        # it moved) is answered; the engine's verify proves only its answer goes into the current bytes.
+        same = [job for job in plan.jobs if line.entry and entry_hash(job) == line.entry]
+        found = next((job for job in same if job.index == line.index), same[0] if len(same) == 1 else None)
+        return (found, "") if found else (None, "the entry changed since it was submitted (left as it is)")
 
 
 def rerun_command(job: BatchJob, lines: list[JobLine]) -> str:

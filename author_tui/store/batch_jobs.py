@@ -33,6 +33,7 @@ class JobLine(BaseModel):
     index: int
     line: int
     source: str  # sha256 of the file's bytes at submission
+    entry: str = ""  # sha256 of the entry's fields at submission (the file may change elsewhere)
     title: str
     prompt_hash: str = ""  # the template's hash (the call log names the prompt by it)
     prompt_tokens: int = 0  # the estimate

@@ -79,11 +79,16 @@ def test_real_notes_edited_between_submit_and_apply_are_left_as_edited(
     for path in chosen:
         shutil.copyfile(path, tmp_path / path.name)
     submitted = cli("translate", tmp_path, "--batch")
-    edited = tmp_path / chosen[0].name
-    edited.write_bytes(edited.read_bytes() + b"\n")
+    edited, touched = tmp_path / chosen[0].name, tmp_path / chosen[1].name
+    note = vault.digest_entry(vault.parse(edited.read_bytes(), edited.name)).note
+    first = note.split("\n")[0].encode()
+    edited.write_bytes(edited.read_bytes().replace(first, first + " 고침".encode(), 1))  # the entry itself
     kept = edited.read_bytes()
+    touched.write_bytes(touched.read_bytes() + b"\n")  # the file, not the entry: still answered
+    touched_before = touched.read_bytes()
     batches.complete_all()
     applied = cli("batch", "apply")
     assert submitted.code == 0 and applied.code == 1 and f"applied {len(chosen) - 1} of {len(chosen)}" in applied.out
-    assert edited.read_bytes() == kept and "changed since" in applied.err
-
+    assert edited.read_bytes() == kept and "changed since" in applied.err and edited.name in applied.err
+    touched_note = vault.digest_entry(vault.parse(touched_before, touched.name)).note
+    assert inserted_english(touched_before, touched.read_bytes()) == english_for(touched_note).split("\n")

@@ -199,3 +199,17 @@ def test_saved_results_read_back_the_same():
     results = [LineResult("a", "The English.", Usage(10, 3, 2, 1, attempts=1)),
                LineResult("b", None, error="batch_expired: late")]
     assert parse_results("".join(r.jsonl() for r in results).splitlines()) == results
+
+
+def test_in_a_digest_only_the_entry_edited_meanwhile_is_skipped(tmp_path: Path, cli: Cli, batches: ScriptedBatches):
+    digest = write_digest(tmp_path / "2025-02-01.txt", 3)
+    job = _job_id(cli("translate", digest, "--batch").out)
+    edited = digest.read_text().replace("1번 항목의 노트", "1번 항목의 고친 노트")  # the second entry only
+    digest.write_text(edited)
+    batches.complete_all()
+    applied = cli("batch", "apply", job)
+    assert applied.code == 1 and "applied 2 of 3" in applied.out
+    assert "the entry changed since it was submitted" in applied.err and "Digest Paper 1" in applied.err
+    added = inserted_english(edited.encode(), digest.read_bytes())
+    assert [line.split(":")[0] for line in added] == ["In English", "In English"]
+    assert "1번 항목의 고친 노트. Adam-1.\n#misc" in digest.read_text()  # no English under the edited note
