@@ -213,3 +213,13 @@ def test_in_a_digest_only_the_entry_edited_meanwhile_is_skipped(tmp_path: Path, 
     added = inserted_english(edited.encode(), digest.read_bytes())
     assert [line.split(":")[0] for line in added] == ["In English", "In English"]
     assert "1번 항목의 고친 노트. Adam-1.\n#misc" in digest.read_text()  # no English under the edited note
+
+
+def test_nothing_to_translate_submits_nothing(tmp_path: Path, cli: Cli, batches: ScriptedBatches):
+    write_notes(tmp_path / "vault", 2)
+    job = _job_id(cli("translate", tmp_path / "vault", "--batch").out)
+    batches.complete_all()
+    assert cli("batch", "apply", job).code == 0
+    calls = len(batches.calls)
+    again = cli("translate", tmp_path / "vault", "--batch")
+    assert again.code == 0 and "nothing to submit" in again.out and len(batches.calls) == calls
