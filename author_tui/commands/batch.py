@@ -187,7 +187,10 @@ def _api_for(job: BatchJob, settings: Settings) -> BatchApi:
 
 
 def _list(store: JobStore) -> int:
-    jobs = store.all()
+    problems: list[str] = []
+    jobs = store.all(problems)
+    for problem in problems:
+        print(f"author-tui: {problem}", file=sys.stderr)
     for job in jobs:
         print(f"{job.id}  {job.batch_id or '(not created)'}  {job.status:<11} {len(job.lines)} requests, "
               f"{len(job.applied)} applied  {job.model} at {job.endpoint}")

@@ -110,11 +110,18 @@ class JobStore:
             journal.flush()
             os.fsync(journal.fileno())
 
-    def all(self) -> list[BatchJob]:
+    def all(self, problems: list[str] | None = None) -> list[BatchJob]:
+        """Every readable job, oldest first; one unreadable job file is a line in `problems`, not the end."""
         if not self.folder.is_dir():
             return []
-        ids = sorted(p.name.removesuffix(".json") for p in self.folder.glob("*.json"))
-        return [self.load(job_id) for job_id in ids]
+        jobs = []
+        for job_id in sorted(p.name.removesuffix(".json") for p in self.folder.glob("*.json")):
+            try:
+                jobs.append(self.load(job_id))
+            except StoreError as error:
+                if problems is not None:
+                    problems.append(error.message)
+        return jobs
 
     def find(self, wanted: str | None) -> BatchJob:
         """A job by its id, its batch id or a unique prefix of either; None: the newest job not yet applied

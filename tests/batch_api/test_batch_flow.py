@@ -223,3 +223,14 @@ def test_nothing_to_translate_submits_nothing(tmp_path: Path, cli: Cli, batches:
     calls = len(batches.calls)
     again = cli("translate", tmp_path / "vault", "--batch")
     assert again.code == 0 and "nothing to submit" in again.out and len(batches.calls) == calls
+
+
+def test_a_damaged_job_file_does_not_hide_the_others(tmp_path: Path, cli: Cli, batches: ScriptedBatches):
+    import os
+
+    write_notes(tmp_path / "vault", 1)
+    job = _job_id(cli("translate", tmp_path / "vault", "--batch").out)
+    folder = Path(os.environ["AUTHOR_TUI_DATA_DIR"]) / "batches"
+    (folder / "translate-00000000-000000-dead.json").write_text("{not json")
+    listed = cli("batch", "list")
+    assert job in listed.out and "not a batch job" in listed.err
