@@ -25,6 +25,14 @@ class FormatError(AuthorTuiError):
         super().__init__(f"{path}:{line}: expected {expected}, found {found}", hint)
 
 
+class NulByte(FormatError):
+    """A NUL byte in a text file: no editor shows it, and the tool never writes one (`path:line: NUL byte`)."""
+
+    def __init__(self, path: str, line: int) -> None:
+        super().__init__(path, line, "text", "a NUL byte", "remove the NUL byte in an editor, then retry")
+        self.message = f"{path}:{line}: NUL byte"
+
+
 class EntryError(AuthorTuiError):
     """An entry holds text the house format cannot represent (refused rather than written wrongly)."""
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from author_tui.core import digest, vault
 from author_tui.core.hashtag import is_house_tag
 from author_tui.core.model import Entry
+from author_tui.core.text import control_characters
 from author_tui.errors import EntryError, FormatError
 from author_tui.store.archive import DIGEST_SUFFIX, NOTE_SUFFIX, archive_files, has_suffix
 
@@ -86,6 +87,8 @@ def check_digest(path: str, data: bytes, report: Report) -> None:
     except FormatError as error:
         report.errors.append(error.message)
         return
+    # NUL bytes fail the parse above; other control characters are oddities to see, kept as they are.
+    report.warnings += [f"{path}:{line}: warning: {what}" for line, what in control_characters(data.decode())]
     titles = Counter[str]()
     for line, entry in digest.entry_lines_at(parsed):
         report.count(entry)

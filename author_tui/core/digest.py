@@ -17,12 +17,14 @@ from collections.abc import Iterator
 
 from author_tui.core.hashtag import DIGEST_TAGS_LINE
 from author_tui.core.model import Day, Digest, Entry
-from author_tui.core.text import BOM, decode_utf8, has_hangul
-from author_tui.errors import EntryError, FormatError
+from author_tui.core.text import BOM, decode_utf8, first_nul_line, has_hangul
+from author_tui.errors import EntryError, FormatError, NulByte
 
 DAY_HEADER = re.compile(r"(\d{4})년 ([1-9]\d?)월 ([1-9]\d?)일")
 # Any header-like line, zero padding included: it may only appear as a proper day header.
 DAY_HEADER_LIKE = re.compile(r"\s*\d{4}\s*년\s*\d{1,2}\s*월\s*\d{1,2}\s*일\s*")
+FIELD_LABELS = {"title": "title", "authors": "authors", "abstract": "abstract", "note": "Korean note",
+                "english": "English"}
 FIX_HINT = "fix the line in an editor (or run `author-tui check FILE` to list every problem), then retry"
 
 
@@ -71,6 +73,9 @@ def split_lines(text: str, path: str) -> tuple[list[str], str, bool]:
 def parse(data: bytes, path: str = "<digest>") -> Digest:
     """Read a digest file. Raises FormatError naming the line and what was expected."""
     text, bom = decode(data, path)
+    nul = first_nul_line(text)
+    if nul is not None:  # never parsed into an entry: it could only be written back
+        raise NulByte(path, nul)
     lines, newline, final_newline = split_lines(text, path)
     digest = Digest(newline=newline, bom=bom, final_newline=final_newline)  # type: ignore[arg-type]
     # Parsing allocates many objects and frees none: the cycle collector's passes are pure overhead here.
@@ -173,6 +178,9 @@ def problems(entry: Entry) -> list[str]:
             found.append(f"a line of the {name} reads as a day header")
     if not entry.tags:
         found.append("an entry needs at least one tag (the tags line closes it)")
+    found += [f"the {label} holds a NUL byte" for name, label in FIELD_LABELS.items() if "\x00" in getattr(entry, name)]
+    if any("\x00" in tag for tag in entry.tags):
+        found.append("the tags hold a NUL byte")
     return found
 
 

@@ -10,6 +10,8 @@ BOM = "\ufeff"  # a leading byte-order mark: kept as the file had it (Digest.bom
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 # Han ideographs and kana: a Korean note that contains them has most likely leaked Chinese or Japanese.
 CJK_LEAK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+# C0 controls and DEL, except tab, line feed and carriage return (line endings are checked on their own).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 URL = re.compile(r"https?://[^\s)\]>\"']+")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:[%xX×BKMT])?")
 LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9@+.\-_/]*[A-Za-z0-9+]|[A-Za-z]")
@@ -17,6 +19,25 @@ LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9@+.\-_/]*[A-Za-z0-9+]|[A-Za-z]")
 
 def has_hangul(text: str) -> bool:
     return HANGUL.search(text) is not None
+
+
+def control_characters(text: str) -> list[tuple[int, str]]:
+    """(1-based line, what) for each line holding a NUL byte or another control character: text no editor
+    shows, which the tool reports and never writes."""
+    if CONTROL.search(text) is None:  # the common case: one scan, no split
+        return []
+    found = []
+    for number, line in enumerate(text.split("\n"), 1):
+        match = CONTROL.search(line)
+        if match is not None:
+            found.append((number, "NUL byte" if "\x00" in line else f"control character U+{ord(match.group()):04X}"))
+    return found
+
+
+def first_nul_line(text: str) -> int | None:
+    """The 1-based line of the first NUL in `text`, or None."""
+    at = text.find("\x00")
+    return None if at < 0 else text.count("\n", 0, at) + 1
 
 
 def fold_lines(text: str) -> str:

@@ -28,7 +28,7 @@ from author_tui.core import vault_roles
 from author_tui.core.hashtag import TRAILING_TAGS
 from author_tui.core.latex import plain_text
 from author_tui.core.model import Entry
-from author_tui.core.text import BOM, decode_utf8, has_hangul
+from author_tui.core.text import BOM, control_characters, decode_utf8, has_hangul
 from author_tui.core.vault_roles import CLOSE_MARKER, Role, title_of
 
 LEADING_URL = re.compile(r"\s*<?(https?://[^\s>]+)>?\s+(?=\S)")
@@ -250,8 +250,9 @@ def _english_text(note: Note) -> str:
 
 def problems(note: Note) -> list[tuple[int, str]]:
     """(line number, message) for what a reader of the archive may want to fix; never fatal."""
+    unseen = control_characters("\n".join(line.text for line in note.lines))  # NUL and the like
     if not note.is_paper:
-        return [(1, "not a paper note: no link, title, abstract, note, English or tags")]
+        return [(1, "not a paper note: no link, title, abstract, note, English or tags"), *unseen]
     found: list[tuple[int, str]] = []
     markers = note.lines_with("marker")
     for n, i in enumerate(markers):
@@ -264,7 +265,7 @@ def problems(note: Note) -> list[tuple[int, str]]:
         found.append((len(note.lines), "no tags line"))
     if note.lines_with("note") and not has_hangul(note.lines[note.lines_with("note")[-1]].text):
         found.append((note.lines_with("note")[-1] + 1, "the Korean note does not end with a Korean line"))
-    return found
+    return found + unseen
 
 
 # ---------------------------------------------------------------------------------------------- naming

@@ -13,15 +13,17 @@ from typing import Literal
 
 from author_tui.core.hashtag import TRAILING_TAGS, is_tag, tag_line
 from author_tui.core.model import Entry
-from author_tui.core.text import BOM, normalise_newlines
+from author_tui.core.text import BOM, first_nul_line, normalise_newlines
 from author_tui.core.vault import FIELDS, Line, Note, note_tags, parse_text, read_entry
 from author_tui.errors import EntryError
 
 Style = Literal["block", "plain"]
+NUL_HINT = "remove the NUL byte (an editor does not show it); nothing was written"
 
 
 def set_tags(note: Note, tags: Sequence[str]) -> Note:
     """Replace the tags line (or the inline `#tags`), or add a tags line; an empty list removes it."""
+    _refuse_nul(note)
     wanted = _clean_tags(tags)
     current, inline = note_tags(note)
     if current == wanted:
@@ -53,6 +55,9 @@ def set_english(note: Note, text: str, style: Style | None = None) -> Note:
     Plain English must read as prose (sentences); when the style was not asked for and the text is not
     prose, the `<english>` block is used instead. Empty text removes the English.
     """
+    _refuse_nul(note)
+    if "\x00" in text:
+        raise EntryError(f"{note.name}: the English holds a NUL byte", NUL_HINT)
     if style is None and note.lines_with("english") and not note.lines_with("marker"):
         try:
             return _set_english(note, text, "plain")
@@ -88,6 +93,11 @@ def new_note(entry: Entry, name: str) -> Note:
     paragraphs, `<english>` block, tags, blank lines between, and no final newline (the house habit)."""
     if not entry.title.strip():
         raise EntryError(f"{name}: an entry needs a title to become a note", "give the entry a title")
+    for field_name in ("title", "authors", "abstract", "note", "english", "link"):
+        if "\x00" in (getattr(entry, field_name) or ""):
+            raise EntryError(f"{name}: the {field_name} holds a NUL byte", NUL_HINT)
+    if any("\x00" in tag for tag in entry.tags):
+        raise EntryError(f"{name}: the tags hold a NUL byte", NUL_HINT)
     blocks: list[list[str]] = [[entry.link]] if entry.link else []
     blocks.append([f"*{entry.title}* ({entry.authors})" if entry.authors else f"*{entry.title}*"])
     if entry.abstract:
@@ -110,8 +120,17 @@ def new_note(entry: Entry, name: str) -> Note:
 # ----------------------------------------------------------------------------------------------- helpers
 
 
+def _refuse_nul(note: Note) -> None:
+    """A note that holds a NUL byte is never rewritten: the edit would write the NUL back."""
+    line = first_nul_line(note.text())
+    if line is not None:
+        raise EntryError(f"{note.name}:{line}: NUL byte; the note is not changed", NUL_HINT)
+
+
 def _clean_tags(tags: Sequence[str]) -> list[str]:
     cleaned = [tag.strip().removeprefix("#") for tag in tags]
+    if any("\x00" in tag for tag in cleaned):
+        raise EntryError("the tags hold a NUL byte", NUL_HINT)
     for tag in cleaned:
         if not is_tag(tag):
             raise EntryError(f"tag {tag!r} must be one word with no spaces or '#' inside")
