@@ -33,3 +33,29 @@ def test_the_probe_can_fail() -> None:
     if result.returncode != 0:
         pytest.skip("author_tui.llm.client not importable yet")
     assert result.stdout.strip() == "True"
+
+
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+@pytest.mark.skipif(not LINT_IMPORTS.exists(), reason="import-linter is not installed (the test extra)")
+def test_the_static_import_contracts_hold() -> None:
+    """.importlinter: core imports only core and errors; only llm imports openai/httpx2; tui reaches llm and
+    store only through their public faces."""
+    result = subprocess.run([str(LINT_IMPORTS), "--no-cache"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " 0 broken" in result.stdout
+
+
+@pytest.mark.skipif(not LINT_IMPORTS.exists(), reason="import-linter is not installed (the test extra)")
+def test_a_broken_contract_is_noticed(tmp_path: Path) -> None:
+    """The same kind of contract, on an import the TUI does make (the autosave): import-linter reports it."""
+    config = tmp_path / "contracts.ini"
+    config.write_text(
+        "[importlinter]\nroot_package = author_tui\n\n[importlinter:contract:probe]\nname = probe\n"
+        "type = forbidden\nsource_modules =\n    author_tui.tui\nforbidden_modules =\n    author_tui.store.*\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run([str(LINT_IMPORTS), "--no-cache", "--config", str(config)], capture_output=True,
+                            text=True, cwd=ROOT)
+    assert result.returncode == 1 and "author_tui.tui.app -> author_tui.store.autosave" in result.stdout
