@@ -263,37 +263,47 @@ FILLER = ("Mixture-of-Experts language models route each token to a few experts;
 
 
 def compare_builds(model: Path, pythons: list[str]) -> int:
-    """Prompt (prefill) and generation tokens/s of each venv's llama.cpp build, the first as the baseline."""
-    results = [(python, build_speed(python, model)) for python in pythons]
-    base = results[0][1]
-    print(f"\n{'build (python)':<44}{'prompt tok/s':>13}{'gen tok/s':>10}{'x prompt':>9}{'x gen':>7}")
-    for python, (prompt, gen, info) in results:
-        print(f"{python[-44:]:<44}{prompt:>13.1f}{gen:>10.1f}{prompt / base[0]:>9.2f}{gen / base[1]:>7.2f}")
-        print(f"    {info.strip()}")
-    print(f"(medians of 3; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-    return 0
-
-
-def build_speed(python: str, model: Path) -> tuple[float, float, str]:
+    """Prompt (prefill) and generation tokens/s of each venv's llama.cpp build, the first as the baseline.
+    All servers run at once and are measured in turns, run by run, so a change in the neighbours' load
+    hits every build alike."""
     import httpx2
 
     from author_tui.llm.embedded import llama_command, llama_env
     from author_tui.llm.local_server import LocalServer
     from author_tui.llm.runtime import system_info
 
-    info = system_info(python)
-    command = llama_command(model, alias="bench", python=python)
-    with LocalServer(command, env=llama_env(), warm_up="bench") as server, httpx2.Client(timeout=300) as http:
-        prompts, gens = [], []
-        for run in range(3):
-            # A new first line each run: llama.cpp reuses a cached prefix, which would hide the prefill.
-            body = {"model": "bench", "max_tokens": 1, "temperature": 0,
-                    "messages": [{"role": "user", "content": f"Run {run}: {time.time()}\n{FILLER}"}]}
-            started = time.perf_counter()
-            reply = http.post(f"{server.url}/chat/completions", json=body).json()
-            prompts.append(reply["usage"]["prompt_tokens"] / (time.perf_counter() - started))
-            gens.append(_generation_speed(http, server.url, run))
-    return statistics.median(prompts), statistics.median(gens), info
+    infos = [system_info(python) for python in pythons]
+    servers = [LocalServer(llama_command(model, alias="bench", python=python), env=llama_env(), warm_up="bench")
+               for python in pythons]
+    speeds: list[list[tuple[float, float]]] = [[] for _ in pythons]
+    try:
+        with httpx2.Client(timeout=300) as http:
+            for server in servers:
+                server.start()
+            for run in range(3):
+                for index, server in enumerate(servers):
+                    prefill = _prefill_speed(http, server.url, run)
+                    speeds[index].append((prefill, _generation_speed(http, server.url, run)))
+    finally:
+        for server in servers:
+            server.stop()
+    medians = [(statistics.median(p for p, _ in runs), statistics.median(g for _, g in runs)) for runs in speeds]
+    base = medians[0]
+    print(f"\n{'build (python)':<44}{'prompt tok/s':>13}{'gen tok/s':>10}{'x prompt':>9}{'x gen':>7}")
+    for python, (prompt, gen), info in zip(pythons, medians, infos, strict=True):
+        print(f"{python[-44:]:<44}{prompt:>13.1f}{gen:>10.1f}{prompt / base[0]:>9.2f}{gen / base[1]:>7.2f}")
+        print(f"    {info.strip()}")
+    print(f"(medians of 3 interleaved runs; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    return 0
+
+
+def _prefill_speed(http: Any, url: str, run: int) -> float:
+    # A new first line each run: llama.cpp reuses a cached prefix, which would hide the prefill.
+    body = {"model": "bench", "max_tokens": 1, "temperature": 0,
+            "messages": [{"role": "user", "content": f"Run {run}: {time.time()}\n{FILLER}"}]}
+    started = time.perf_counter()
+    reply = http.post(f"{url}/chat/completions", json=body).json()
+    return float(reply["usage"]["prompt_tokens"]) / (time.perf_counter() - started)
 
 
 def _generation_speed(http: Any, url: str, run: int) -> float:
