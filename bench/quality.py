@@ -155,6 +155,8 @@ def run_model(size: str, before: list[ArchiveDoc], notes: list[ArchiveDoc], bloc
                 for doc in notes[start : start + block]:
                     runs.add(task, path, run(doc))
             print(f"  {size} {task}: {min(start + block, len(notes))}/{len(notes)}", file=sys.stderr, flush=True)
+        # A long run on shared cores may be cut short: each finished task is printed as soon as it is done.
+        print(f"\n{size}, {task} done:\n{table(summary(runs, notes))}", file=sys.stderr, flush=True)
     return runs
 
 
@@ -185,6 +187,8 @@ def summary(runs: Runs, notes: list[ArchiveDoc]) -> list[dict[str, object]]:
     author_notes = [d.entry.note for d in notes]
     author_median = statistics.median(len(n) for n in author_notes)
     for path in ("baseline", "ours"):
+        if ("translate", path) not in runs.results:
+            continue
         done = runs.results[("translate", path)]
         rows.append({
             "model": runs.model, "task": "translate", "path": path,
@@ -194,6 +198,8 @@ def summary(runs: Runs, notes: list[ArchiveDoc]) -> list[dict[str, object]]:
             "Korean left": sum(has_hangul(o.text) for o in done) / len(done),
         })
     for path in ("baseline", "ours"):
+        if ("draft", path) not in runs.results:
+            continue
         done = runs.results[("draft", path)]
         rows.append({
             "model": runs.model, "task": "draft", "path": path,

@@ -41,6 +41,7 @@ from author_tui.core.checks import (
     check_draft,
     check_tags,
     check_translation,
+    copied_run,
     first_sentences,
 )
 from author_tui.core.model import ArchiveDoc, Entry
@@ -215,7 +216,7 @@ class Authoring:
         again = self._ask(replace(request, followup=followup), output, on_delta, cancel)
         second = finish(getattr(again.value, field_name))
         # A small model may answer the retry by repeating it: that is worse than anything it fixed.
-        second_warnings = checked(second) + check_copied(field_name, second, [asked, asked.split(". ")[0]])
+        second_warnings = checked(second) + _echoes(field_name, second, asked)
         usage = reply.usage + again.usage
         if badness(second_warnings) <= badness(warnings):
             value, warnings = output.model_validate({field_name: second}), second_warnings
@@ -293,6 +294,12 @@ class Authoring:
             return [doc for doc, _ in self.similar.similar(entry, k=limit * 4, exclude=exclude)]
         dated = [doc for doc in self.similar.docs if doc.date is not None and doc.key != exclude]
         return sorted(dated, key=lambda doc: (doc.date, doc.key), reverse=True)
+
+
+def _echoes(field_name: str, answer: str, asked: str) -> list[OutputWarning]:
+    """A retry answered by repeating the retry prompt (its quoted problems, say), in part or whole."""
+    run = copied_run(answer, asked) or ("" if len(answer) < 15 or answer.lower() not in asked.lower() else answer)
+    return [OutputWarning(field_name, f"repeats the retry prompt: {run[:60]}", severe=True)] if run else []
 
 
 def _candidates(suggestion: Any) -> str:

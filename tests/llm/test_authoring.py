@@ -299,7 +299,8 @@ def test_recent_examples_keep_the_prompt_before_the_question_the_same_for_every_
     use_cases.draft_note(other)
     first, second = client.requests
     assert first.shots == second.shots and first.messages[:-1] == second.messages[:-1]
-    assert [s.answer["note"] for s in first.shots] == ["추론 RL에서 Reward Model을 쓰는 방식이네요.", "이미지 Diffusion이군요."]
+    notes = [s.answer["note"] for s in first.shots]
+    assert notes == ["추론 RL에서 Reward Model을 쓰는 방식이네요.", "이미지 Diffusion이군요."]
     assert first.messages[-1].content.endswith("We extend the …")  # the profile's abstract_chars clip
 
 
@@ -312,6 +313,9 @@ def test_retry_on_severe_leaves_small_problems_alone_and_a_repeated_retry_loses(
     client = QueueClient(NoteDraft(note=english), NoteDraft(note="Fix: the note contains no Hangul: it is not Korean."))
     result = authoring(client, {**prompts, "draft": draft}).draft_note(PAPER)
     assert len(client.requests) == 2 and result.value.note == english  # the echo of the retry is worse
+    partial = "The note contains no Hangul: it is not Korean; write it again"  # as a 0.5B echoed it
+    client = QueueClient(NoteDraft(note=english), NoteDraft(note=partial))
+    assert authoring(client, {**prompts, "draft": draft}).draft_note(PAPER).value.note == english
 
 
 def test_a_draft_keeps_at_most_three_sentences(prompts):
