@@ -116,7 +116,7 @@ def plain(client: object, task: str, system: str | None, user: str, field_name: 
     return call
 
 
-def run_model(size: str, before: list[ArchiveDoc], notes: list[ArchiveDoc], block: int) -> Runs:
+def run_model(size: str, before: list[ArchiveDoc], notes: list[ArchiveDoc], block: int, tasks: list[str]) -> Runs:
     from author_tui.llm import build_authoring, prompt_profile
 
     settings = Settings(base_url=None, local_model=size, no_cache=True)
@@ -148,7 +148,7 @@ def run_model(size: str, before: list[ArchiveDoc], notes: list[ArchiveDoc], bloc
         return timed(plain(client, "draft", None, asked, "note", DRAFT_TOKENS), korean=True)
 
     paths = {"translate": (base_translate, ours_translate), "draft": (base_draft, ours_draft)}
-    for task, (baseline, ours) in paths.items():
+    for task, (baseline, ours) in ((task, paths[task]) for task in tasks):
         for start in range(0, len(notes), block):
             order = [("baseline", baseline), ("ours", ours)]
             for path, run in order if (start // block) % 2 == 0 else order[::-1]:
@@ -246,7 +246,7 @@ def examples(runs: Runs, notes: list[ArchiveDoc], count: int) -> str:
         index = notes.index(doc)
         out.append(f"--- {runs.model}: {doc.entry.title[:90]}")
         for task in ("draft", "translate"):
-            for path in ("baseline", "ours"):
+            for path in ("baseline", "ours") if (task, "ours") in runs.results else ():
                 out.append(f"  {task} {path}: {runs.results[(task, path)][index].text[:400]!r}")
         out.append(f"  author note: {doc.entry.note[:300]!r}")
         out.append(f"  author English: {doc.entry.english[:300]!r}")
@@ -261,6 +261,7 @@ def main() -> int:
     parser.add_argument("--block", type=int, default=5, help="notes per interleaved block")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--examples", type=int, default=3, help="outputs printed per model")
+    parser.add_argument("--tasks", default="translate,draft", help="which tasks (default both)")
     parser.add_argument("--json", type=Path, help="also write every output and the table rows here")
     args = parser.parse_args()
     if not args.corpus.is_dir():
@@ -270,7 +271,7 @@ def main() -> int:
     rows: list[dict[str, object]] = []
     dumps: dict[str, object] = {}
     for size in args.models.split(","):
-        runs = run_model(size.strip(), before, notes, args.block)
+        runs = run_model(size.strip(), before, notes, args.block, args.tasks.split(","))
         rows += summary(runs, notes)
         print(f"\nprofile for {runs.model}: {runs.profile}\n{table(rows)}\n", flush=True)
         print(examples(runs, notes, args.examples), flush=True)
