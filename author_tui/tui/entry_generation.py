@@ -52,6 +52,11 @@ class GeneratingScreen(AuthorScreen):
     def generating(self) -> bool:
         return self._cancel is not None
 
+    @property
+    def generating_worker_running(self) -> bool:
+        """Whether the generation worker itself still runs (its state, not the messages it posted)."""
+        return self._worker is not None and self._worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+
     # --- start, cancel ----------------------------------------------------------------------------------
 
     def action_draft_all(self) -> None:
@@ -83,7 +88,7 @@ class GeneratingScreen(AuthorScreen):
         generation is running any more, even if its end was never heard of (the worker is gone)."""
         if self._cancel is None:
             return False
-        if self._worker is not None and self._worker.state not in (WorkerState.PENDING, WorkerState.RUNNING):
+        if not self.generating_worker_running:
             self._finish()  # the worker ended without a GenerationFinished reaching us: never stay stuck
             return False
         self._cancel.cancel()

@@ -10,6 +10,7 @@ import pytest
 
 from author_tui.config import Settings
 from author_tui.errors import EmbeddedModelCrashed
+from author_tui.tui.entry_generation import GeneratingScreen
 from author_tui.tui.messages import (
     DigestSaved,
     DraftFailed,
@@ -118,9 +119,30 @@ async def test_esc_after_a_draft_whose_english_kept_hangul_asks_to_discard(make_
         await paste_paper(pilot)
         await pilot.press("ctrl+r")
         await until(pilot, lambda: seen.of(GenerationFinished), timeout=20)
+        assert not seen.of(DraftFailed), seen.of(DraftFailed)[0].error
         english = [m for m in seen.of_name("DraftReceived") if m.field == "english"][0]
         assert "the translation still contains Hangul" in english.warnings
         assert seen.of(TagsSuggested)[0].tags == ["long-context"]
         assert "the English translation contains Hangul" in str(editor(app).query_one("#problems").render())
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+
+
+async def test_esc_is_never_stuck_when_the_end_of_a_generation_was_not_heard(
+        make_app: MakeApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Esc asks the worker itself whether a generation still runs: if its GenerationFinished never got
+    handled (the screen's queue stalled, a handler lost), Esc still offers to discard instead of
+    cancelling a generation that is already over."""
+    monkeypatch.setattr(GeneratingScreen, "on_generation_finished", lambda self, message: None)
+    app, seen = make_app(model=True), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await ready(pilot)
+        await paste_paper(pilot)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: seen.of(GenerationFinished) and not editor(app).generating_worker_running)
+        assert editor(app).generating  # the end was not heard: the token is still set
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")
+        await pilot.pause()
+        assert not editor(app).generating and not editor(app).has_class("-generating")
