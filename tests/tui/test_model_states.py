@@ -104,9 +104,10 @@ async def test_a_crash_during_a_draft_turns_the_model_off_and_saving_goes_on(mak
 
 
 async def test_esc_after_a_draft_whose_english_kept_hangul_asks_to_discard(make_app: MakeApp, settings: Settings,
-                                                                           answers: Any) -> None:
+                                                                           answers: Any, workdir: Path) -> None:
     """The embedded path's sequence: the English comes back with Hangul twice (warning, guided retry), the
-    tag engine picks the tags without a model call; Esc must then offer to discard the entry."""
+    tag engine picks the tags without a model call. The preview says why it cannot be saved, Esc offers to
+    discard it, and once the author fixes the English it saves."""
     (settings.drafts_dir / "2025-06-17.txt").parent.mkdir(parents=True, exist_ok=True)
     (settings.drafts_dir / "2025-06-17.txt").write_text(
         "2025년 6월 17일\nRotary scaling\n(A)\nScaling rotary embeddings.\nRoPE 스케일링이군요.\n#long-context",
@@ -126,6 +127,13 @@ async def test_esc_after_a_draft_whose_english_kept_hangul_asks_to_discard(make_
         assert "the English translation contains Hangul" in str(editor(app).query_one("#problems").render())
         await pilot.press("escape")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("n")  # stay, and fix the English the small model left in Korean
+        await pilot.pause()
+        editor(app).boxes["english"].set_text("Compares ways to scale RoPE.")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: seen.of(DigestSaved))
+    saved = (workdir / "drafts" / "2025-06-18.txt").read_text(encoding="utf-8")
+    assert saved.endswith(f"{NOTE}\nCompares ways to scale RoPE.\n#long-context")
 
 
 async def test_esc_is_never_stuck_when_the_end_of_a_generation_was_not_heard(
