@@ -116,6 +116,19 @@ def only_from(house: Path, package: str = LLAMA) -> list[str]:
     return ["--only-binary", package, "--find-links", str(house)]
 
 
+def replace_installed(pip: list[str], house: Path, marker: Path) -> None:
+    """Put the wheelhouse's wheel into the venv unless the venv already has exactly that build.
+
+    Why forced: pip counts any installed llama-cpp-python of the pinned version as satisfied, so a venv
+    that holds a native build (from a plain `pip install`) would keep it and the flags would never apply.
+    The marker names the build this script last put there."""
+    if marker.is_file() and marker.read_text(encoding="utf-8").strip() == house.name:
+        return
+    [wheel] = sorted(house.glob("*.whl"))
+    run([*pip, "install", "--quiet", "--force-reinstall", "--no-deps", str(wheel)])
+    marker.write_text(house.name + "\n", encoding="utf-8")
+
+
 def install(venv: Path, extras: list[str], flags: tuple[str, ...], editable: bool = True) -> None:
     if not (venv / "bin" / "python").exists():
         run([sys.executable, "-m", "venv", str(venv)])
@@ -124,7 +137,9 @@ def install(venv: Path, extras: list[str], flags: tuple[str, ...], editable: boo
     target = f"{ROOT}[{','.join(extras)}]" if extras else str(ROOT)
     command = [*pip, "install", "--quiet", "-c", str(CONSTRAINTS)]
     if MODEL_EXTRAS & set(extras):
-        command += only_from(ensure_wheel(pip, f"{LLAMA}=={pinned(LLAMA)}", flags))
+        house = ensure_wheel(pip, f"{LLAMA}=={pinned(LLAMA)}", flags)
+        replace_installed(pip, house, venv / "author-tui-llama-build.txt")
+        command += only_from(house)
     run([*command, *(["-e"] if editable else []), target])
 
 

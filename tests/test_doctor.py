@@ -112,7 +112,7 @@ def test_a_drafts_dir_that_cannot_be_written_fails(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("AUTHOR_TUI_BASE_URL", "http://127.0.0.1:9/v1")
     code, lines = run_doctor(capsys, "--offline")
     assert code == 1 and line(lines, "drafts dir").startswith("✗")
-    assert line(lines, "cache dir").startswith("✓")
+    assert line(lines, "cache dir").startswith("✓") and line(lines, "data dir").startswith("✓")
 
 
 def test_prompts_and_archive_are_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

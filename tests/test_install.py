@@ -129,6 +129,29 @@ def test_each_flag_set_gets_its_own_wheelhouse_and_a_build_is_reused(offline_pip
     assert pip_install(tmp_path / "native", *install.only_from(native, "flagprobe")) == " ".join(install.NATIVE_FLAGS)
 
 
+@pytest.mark.timeout(240)
+def test_a_native_build_already_in_the_venv_is_replaced_once(offline_pip: Path, tmp_path: Path) -> None:
+    install = install_script()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    pip = [*PIP, "--python", str(venv / "bin" / "python")]
+    env = {**os.environ, "CMAKE_ARGS": " ".join(install.NATIVE_FLAGS)}
+    subprocess.run([*pip, "install", "--quiet", "flagprobe==1.0"], check=True, env=env, capture_output=True)
+
+    def installed() -> Path:
+        [module] = venv.glob("lib/python*/site-packages/flagprobe/__init__.py")
+        return module
+
+    assert " ".join(install.NATIVE_FLAGS) in installed().read_text()  # what a plain pip install left
+    house = install.ensure_wheel(PIP, "flagprobe==1.0", install.PORTABLE_FLAGS, package="flagprobe")
+    marker = venv / "author-tui-llama-build.txt"
+    install.replace_installed(pip, house, marker)
+    assert " ".join(install.PORTABLE_FLAGS) in installed().read_text()
+    stamp = installed().stat().st_mtime_ns
+    install.replace_installed(pip, house, marker)  # the same build again: nothing to do
+    assert installed().stat().st_mtime_ns == stamp
+
+
 def test_the_pinned_llama_version_is_the_one_the_extra_asks_for() -> None:
     install = install_script()
     pinned = install.pinned("llama-cpp-python")

@@ -64,6 +64,7 @@ def _checks(settings: Settings, offline: bool) -> Iterator[tuple[str, Callable[[
     yield "archive", lambda: _archive(settings)
     yield "drafts dir", lambda: _writable(settings.drafts_dir)
     yield "cache dir", lambda: _writable(settings.cache_dir)
+    yield "data dir", lambda: _writable(settings.data_dir)  # the call log and saved batch jobs
     if settings.uses_local_model:
         yield "embedded runtime", _runtime
         yield "weights", lambda: _weights(settings)
@@ -115,7 +116,7 @@ def _writable(folder: Path) -> Check:
             pass
     except OSError as error:
         return False, f"{folder}: {error.strerror or error}", "choose a folder you can write (see `author-tui config`)"
-    return True, f"{folder} is writable", ""
+    return True, f"{folder.resolve()} is writable", ""
 
 
 def _runtime() -> Check:

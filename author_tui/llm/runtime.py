@@ -76,13 +76,22 @@ def read_cpuinfo() -> str:
 
 
 def crashed(signum: int, *, first_request: bool) -> EmbeddedModelCrashed:
-    """The one message for a crashed embedded server, for every caller (TUI, draft, translate, doctor)."""
-    when = "on its first request" if first_request else "while answering a request"
+    """The one message for a crashed embedded server, for every caller (TUI, draft, translate, doctor).
+
+    Only a crash on the very first request (the warm-up) is blamed on the build: a later one may be an
+    input llama.cpp cannot handle, so it says what happened and where to look."""
+    if first_request:
+        return EmbeddedModelCrashed(
+            f"the embedded model crashed ({_signal_name(signum)}) on its first request; this llama.cpp build "
+            "does not run on this CPU",
+            hint=f"rebuild llama-cpp-python without -march=native: {REBUILD}; `author-tui doctor` checks the "
+            "build against this CPU; or set AUTHOR_TUI_BASE_URL to use another endpoint",
+            signal=signum,
+        )
     return EmbeddedModelCrashed(
-        f"the embedded model crashed ({_signal_name(signum)}) {when}; this llama.cpp build does not run on "
-        "this CPU",
-        hint=f"rebuild llama-cpp-python without -march=native: {REBUILD}; `author-tui doctor` checks the "
-        "build against this CPU; or set AUTHOR_TUI_BASE_URL to use another endpoint",
+        f"the embedded model crashed ({_signal_name(signum)}) while answering a request",
+        hint="it is started again once; a second crash stops it until author-tui restarts. "
+        f"`author-tui doctor` checks the llama.cpp build against this CPU (rebuild: {REBUILD})",
         signal=signum,
     )
 
