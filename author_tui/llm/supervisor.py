@@ -50,7 +50,8 @@ def supervise(watch_fd: int, command: Sequence[str], grace: float = 5.0, status_
 
     A server killed by a signal we did not send (llama.cpp segfaults on some inputs, e.g. a grammar it
     cannot parse) is started again with the same command, hence on the same port: the request that
-    crashed it fails, the ones after it work. A second crash ends the supervisor with 128 + the signal. An ordinary exit ends it with the same code.
+    crashed it fails, the ones after it work. A second crash ends the supervisor with 128 + the signal.
+    An ordinary exit ends it with the same code.
     """
     stopping = False
 
