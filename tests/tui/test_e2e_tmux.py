@@ -161,3 +161,65 @@ def test_kill_9_then_restore(tmux: Tmux, live_server: ScriptedServer, tmp_path: 
     tmux.wait_for(lambda s: "Unsaved work was found" in s and "Unsaved Paper" in s)
     tmux.keys("r")
     tmux.wait_for(lambda s: "│ Unsaved Paper" in s and "Preview" in s)
+
+
+def embedded_model_missing() -> str | None:
+    """Why the embedded model cannot run here, or None when it can (llama-cpp-python and the 0.5b parts)."""
+    import importlib.util
+
+    from author_tui.errors import ModelError
+    from author_tui.llm.local_model import SPECS, locate_parts
+
+    if importlib.util.find_spec("llama_cpp") is None:
+        return "llama-cpp-python (the [local] extra) is not installed"
+    try:
+        locate_parts(SPECS["0.5b"])
+    except ModelError as error:
+        return f"the packaged 0.5b weights are not installed ({error.message})"
+    return None
+
+
+def tags_filled(screen: str) -> bool:
+    """The tags field holds tags (the line under its label starts with '#')."""
+    lines = screen.splitlines()
+    at = next((i for i, line in enumerate(lines) if "Tags (#one #two)" in line), None)
+    return at is not None and at + 1 < len(lines) and lines[at + 1].lstrip("│ ").startswith("#")
+
+
+@pytest.mark.local_model
+def test_esc_after_an_embedded_draft_all_offers_to_discard(tmux: Tmux, tmp_path: Path) -> None:
+    """Issue 11 item 7, as reported: no key (the embedded 0.5B), paste, ctrl+r, wait for the tags, then Esc
+    must ask before discarding, and discarding goes back to the day."""
+    missing = embedded_model_missing()
+    if missing:
+        pytest.skip(missing)
+    archive = tmp_path / "archive" / "2025-06-17.txt"
+    archive.parent.mkdir()
+    archive.write_text("2025년 6월 17일\nRotary position scaling\n(A)\nWe scale rotary embeddings for long context.\n"
+                       "RoPE 스케일링으로 긴 문맥을 늘렸네요.\n#long-context", encoding="utf-8")
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "TERM": "xterm-256color",
+        "AUTHOR_TUI_CONFIG": str(tmp_path / "config.toml"),
+        "AUTHOR_TUI_CACHE_DIR": str(tmp_path / "cache"),
+        "AUTHOR_TUI_DRAFTS_DIR": str(tmp_path / "drafts"),
+        "AUTHOR_TUI_DATA_DIR": str(tmp_path / "data"),
+        "AUTHOR_TUI_ARCHIVE": str(archive.parent),
+    }
+    tmux.start([sys.executable, "-m", "author_tui", "edit", "--date", "2025-06-18"], env, tmp_path)
+    tmux.wait_for(lambda s: "No entries yet" in s and "(ready)" in s, timeout=240)
+    tmux.keys("p")
+    tmux.wait_for(lambda s: "Paste the paper" in s)
+    tmux.paste(PASTE, tmp_path)
+    tmux.wait_for(lambda s: "Title:Scaling" in s)
+    tmux.keys("C-s")
+    tmux.wait_for(lambda s: "Preview (as it will be written)" in s)
+    tmux.keys("C-r")
+    tmux.wait_for(lambda s: tags_filled(s) and "waiting for the model" not in s, timeout=240)
+    time.sleep(1.0)  # the worker's last message lands right after the tags
+    tmux.keys("Escape")
+    tmux.wait_for(lambda s: "Discard the unsaved changes to this entry?" in s)
+    tmux.keys("y")
+    tmux.wait_for(lambda s: "No entries yet" in s)
+    tmux.keys("q")
+    tmux.wait_gone(timeout=30)
