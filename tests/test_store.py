@@ -47,12 +47,24 @@ def test_write_atomic_failure_leaves_the_old_file(tmp_path: Path, monkeypatch: p
 
 def test_temp_files_left_by_a_killed_writer_are_cleaned_up(tmp_path: Path) -> None:
     target = tmp_path / "day.txt"
-    old, fresh = tmp_path / ".day.txt.abc.tmp", tmp_path / ".day.txt.def.tmp"
+    old, fresh = tmp_path / ".day.txt.k3x9q2ab.tmp", tmp_path / ".day.txt.m7pq_1zz.tmp"
     old.write_bytes(b"half")
     fresh.write_bytes(b"in progress elsewhere")
     os.utime(old, (0, 0))
     write_atomic(target, b"x")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".day.txt.def.tmp", "day.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".day.txt.m7pq_1zz.tmp", "day.txt"]
+
+
+def test_writing_a_note_keeps_the_authors_own_dotfiles_beside_it(tmp_path: Path) -> None:
+    # Only names exactly as write_atomic makes them, for this very target, are its leftovers.
+    target = tmp_path / "note.md"
+    mine = [".note.md.my-backup.tmp", ".note.md.20250401.tmp", ".note.md.old.k3x9q2ab.tmp.bak",
+            ".note.md.x.tmp", ".other.md.k3x9q2ab.tmp"]
+    for name in mine:
+        (tmp_path / name).write_bytes(b"the author's")
+        os.utime(tmp_path / name, (0, 0))
+    write_atomic(target, b"x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*mine, "note.md"])
 
 
 def test_writes_into_one_folder_list_it_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

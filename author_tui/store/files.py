@@ -85,13 +85,20 @@ STALE_AFTER = 60.0  # seconds between two listings of one folder for stale temp 
 GRACE = 1.0  # seconds: a temp file younger than this may belong to a writer that has not locked it yet
 # What mkstemp above makes: "." + the target's name + "." + 8 characters of its alphabet + ".tmp". Strict,
 # because a folder scan must never take the author's own dotfile for one of ours.
-TEMP_NAME = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp")
+# An all-digit middle is refused: mkstemp almost never makes one, an author's `.paper.md.20250401.tmp` is one.
+TEMP_NAME = re.compile(r"\.(?P<target>.+)\.(?![0-9]{8}\.)[a-z0-9_]{8}\.tmp")
+
+
+def temp_target(name: str) -> str | None:
+    """The name of the file a temp file of ours was for, or None when `name` is not one of ours."""
+    matched = TEMP_NAME.fullmatch(name)
+    return matched.group("target") if matched else None
 
 
 def _remove_stale_temps(path: Path) -> None:
-    """Temp files of this target left by a process killed mid-write (kill -9, power cut)."""
-    prefix = f".{path.name}."
-    _remove_unheld(path.parent, [n for n in _temp_names(path.parent) if n.startswith(prefix)])
+    """Temp files of this target left by a process killed mid-write (kill -9, power cut); only names
+    exactly as mkstemp below makes them, so the author's `.note.md.my-backup.tmp` stays."""
+    _remove_unheld(path.parent, [n for n in _temp_names(path.parent) if temp_target(n) == path.name])
 
 
 def remove_leftover_temps(folder: Path, names: list[str] | None = None) -> int:
