@@ -169,15 +169,18 @@ def test_leftover_temps_are_removed_unless_a_live_writer_holds_them(tmp_path: Pa
 
     from author_tui.store.files import remove_leftover_temps
 
-    dead, live, young, own, other = (tmp_path / name for name in (
-        ".a.md.x1y2z3w4.tmp", ".b.md.q8w7e6r5.tmp", ".c.md.r5t4y3u2.tmp", ".mine.tmp", "notes.tmp"))
-    for path in (dead, live, young, own, other):
+    dead, live, young, own, other, orphan = (tmp_path / name for name in (
+        ".a.md.x1y2z3w4.tmp", ".b.md.q8w7e6r5.tmp", ".c.md.r5t4y3u2.tmp", ".mine.tmp", "notes.tmp",
+        ".gone.md.x1y2z3w4.tmp"))
+    for path in (dead, live, young, own, other, orphan, tmp_path / "a.md", tmp_path / "b.md", tmp_path / "c.md"):
         path.write_bytes(b"x")
-    for path in (dead, live, own, other):
+    for path in (dead, live, own, other, orphan):
         os.utime(path, (1, 1))
     with open(live, "rb") as writer:
         fcntl.flock(writer, fcntl.LOCK_EX)
         assert remove_leftover_temps(tmp_path) == 1
-    # Kept: the one a writer holds, one too young to judge, and files not named as ours (the author's).
+    # Kept: the one a writer holds, one too young to judge, files not named as ours (the author's), and
+    # one beside no file of its name (more likely the author's than a write of ours).
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        ".b.md.q8w7e6r5.tmp", ".c.md.r5t4y3u2.tmp", ".mine.tmp", "notes.tmp"]
+        ".b.md.q8w7e6r5.tmp", ".c.md.r5t4y3u2.tmp", ".gone.md.x1y2z3w4.tmp", ".mine.tmp", "a.md", "b.md", "c.md",
+        "notes.tmp"]

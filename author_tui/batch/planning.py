@@ -15,6 +15,7 @@ from author_tui.batch.tasks import Task
 from author_tui.core.batch import FilePlan, Job
 from author_tui.errors import EntryError, FormatError
 from author_tui.store.archive import find_files
+from author_tui.store.files import remove_leftover_temps
 
 
 @dataclass
@@ -34,12 +35,16 @@ class Planned:
         return sum(len(plan.jobs) for plan in self.files)
 
 
-def plan(paths: Sequence[Path], task: Task, limit: int | None = None) -> Planned:
+def plan(paths: Sequence[Path], task: Task, limit: int | None = None, *, remove_temps: bool = False) -> Planned:
     """Every digest (.txt) and note (.md) under `paths`, planned by `task`; at most `limit` entries in all.
 
-    A path that does not exist at all is a ConfigError (the command line is wrong; nothing is done)."""
+    With `remove_temps` (a run that will write, not a dry run) the temp files a killed writer left in the
+    folders scanned are removed first. A path that does not exist at all is a ConfigError (the command
+    line is wrong; nothing is done)."""
     found = find_files(paths)
-    planned = Planned(problems=list(found.problems), temps_removed=found.temps_removed)
+    planned = Planned(problems=list(found.problems))
+    if remove_temps:
+        planned.temps_removed = sum(remove_leftover_temps(folder, names) for folder, names in found.temps.items())
     budget = limit
     for path in found.files:
         file_plan = plan_one(path, task, planned.problems)

@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
     if not corpus:
         raise ConfigError("no corpus to learn tags from", "pass --corpus DIR, or set `archive` in the config")
     task = Tag()
-    planned = plan(args.paths, task)  # every path checked before any file is written
+    # Every path checked before any file is written; only a run that writes cleans up a killed writer's temps.
+    planned = plan(args.paths, task, remove_temps=args.apply and not (args.dry_run or args.batch))
     skipped: list[str] = []
     docs = load_archive(corpus, skipped)
     if skipped:

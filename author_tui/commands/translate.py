@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
         raise _usage_error("--limit must be 0 or more")
     settings = settings_from_args(args)
     task = Translate(force=args.force, style=args.english_style)
-    planned = plan(args.paths, task, limit=args.limit)
+    # Only a run that writes the notes cleans up after a killed writer (a dry run or a submission does not).
+    planned = plan(args.paths, task, limit=args.limit, remove_temps=not (args.dry_run or args.batch))
     for line in planned.problems:
         print(f"author-tui: {line} (file skipped)", file=sys.stderr)
     if planned.temps_removed:

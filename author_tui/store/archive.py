@@ -19,7 +19,6 @@ from pathlib import Path
 from author_tui.core import digest, vault
 from author_tui.core.model import ArchiveDoc
 from author_tui.errors import ConfigError, FormatError
-from author_tui.store.files import remove_leftover_temps
 
 NOTE_SUFFIX = ".md"
 DIGEST_SUFFIX = ".txt"
@@ -82,12 +81,13 @@ def _load_file(path: Path, loaded: ArchiveLoad) -> None:
 @dataclass
 class FoundFiles:
     """What a scan of the paths found: the files to read, the paths that cannot be (one `path: why`
-    each: a symbolic link loop, a link to nothing, a folder we may not list), and how many leftover temp
-    files of ours (a writer killed mid-write) it removed on the way."""
+    each: a symbolic link loop, a link to nothing, a folder we may not list), and the names that look like
+    temp files (`.*.tmp`) per folder seen. Scanning never removes them: only a run that writes does
+    (`batch.planning.plan`), so check, doctor and a dry run leave the folders as they are."""
 
     files: list[Path] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    temps_removed: int = 0
+    temps: dict[Path, list[str]] = field(default_factory=dict)
 
 
 def find_files(paths: Sequence[Path], in_folders: tuple[str, ...] = (NOTE_SUFFIX,)) -> FoundFiles:
@@ -154,7 +154,7 @@ def _walk(root: Path, suffixes: tuple[str, ...], found: FoundFiles) -> Iterator[
         return
     temps = [e.name for e in entries if e.name.startswith(".") and e.name.endswith(".tmp")]
     if temps:
-        found.temps_removed += remove_leftover_temps(root, temps)
+        found.temps[root] = temps
     for entry in entries:
         if entry.name.startswith("."):
             continue

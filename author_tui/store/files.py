@@ -102,10 +102,12 @@ def _remove_stale_temps(path: Path) -> None:
 
 
 def remove_leftover_temps(folder: Path, names: list[str] | None = None) -> int:
-    """Remove the temp files of our naming in `folder` (or those of `names`) that no live writer holds;
+    """Remove the temp files of our naming in `folder` (or those of `names`) that no live writer holds
+    and whose target file exists (a temp file beside no such file is more likely the author's than ours);
     how many were removed. A file another process is writing is locked by it, so it is kept."""
     listed = names if names is not None else _list_temps(folder)
-    return _remove_unheld(folder, [name for name in listed if TEMP_NAME.fullmatch(name)])
+    ours = [name for name in listed if (target := temp_target(name)) and os.path.lexists(Path(folder, target))]
+    return _remove_unheld(folder, ours)
 
 
 def _remove_unheld(folder: Path, names: list[str]) -> int:

@@ -30,15 +30,25 @@ def leftover(folder: Path, name: str, age: float = 5.0) -> Path:
 
 def test_a_run_removes_the_temp_files_no_live_writer_holds_and_says_how_many(tmp_path, translate):
     notes = write_notes(tmp_path / "vault", 3)
-    killed = [leftover(notes[0].parent, notes[0].name), leftover(notes[2].parent, "250228 Gone.md")]
+    killed = [leftover(notes[0].parent, notes[0].name), leftover(notes[2].parent, notes[2].name)]
+    orphan = leftover(notes[2].parent, "250228 Gone.md")  # beside no such note: not taken for ours
     held = leftover(notes[1].parent, notes[1].name)
     with open(held, "rb") as writer:  # another process is in the middle of writing this one
         fcntl.flock(writer, fcntl.LOCK_EX)
-        ran = translate(tmp_path / "vault", "--dry-run")
+        ran = translate(tmp_path / "vault", "--limit", "0")
         assert held.exists()
-    assert not any(path.exists() for path in killed)
+    assert not any(path.exists() for path in killed) and orphan.exists()
     assert "removed 2 temp file(s) left by an interrupted write" in ran.err
     assert ran.code == 0
+
+
+def test_commands_that_only_read_leave_leftover_temp_files_alone(tmp_path, translate, capsys):
+    notes = write_notes(tmp_path / "vault", 2)
+    killed = leftover(notes[0].parent, notes[0].name)
+    dry = translate(tmp_path / "vault", "--dry-run")
+    assert main(["check", str(tmp_path / "vault")]) == 0
+    capsys.readouterr()
+    assert killed.exists() and "temp file" not in dry.err
 
 
 def test_a_symbolic_link_loop_in_a_folder_is_reported_and_the_rest_translated(tmp_path, translate, server):

@@ -129,6 +129,6 @@ def test_the_temp_file_a_kill_during_a_write_leaves_is_removed_by_the_next_run(t
     assert process.returncode == -signal.SIGKILL
     (temp,) = [p for p in notes[0].parent.iterdir() if p.name.endswith(".tmp")]
     os.utime(temp, (time.time() - 2, time.time() - 2))  # the rerun comes a moment later
-    ran = translate(tmp_path / "vault", "--dry-run")
+    ran = translate(tmp_path / "vault")
     assert not temp.exists() and "removed 1 temp file(s)" in ran.err
-    assert "would translate 2 entries" in ran.out  # the killed write changed nothing
+    assert "translated 2 of 2 entries" in ran.out  # the killed write changed nothing
