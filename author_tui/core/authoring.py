@@ -273,10 +273,13 @@ class Authoring:
         template = self.prompts[task]
         budget = ExampleBudget(int(template.param("example_tokens", 1500)), int(template.param("examples", 6)))
         shots: list[Shot] = []
+        longest = int(template.param("example_max_chars", 100_000))  # a small model copies long examples
         for doc in self._candidates(template, entry, exclude, budget.limit):
             if not usable(doc.entry):
                 continue
             user_values, answer = values(doc.entry)
+            if any(len(str(text)) > longest for text in answer.values()):
+                continue
             asked = set(VARIABLE.findall(template.messages[-1].content))
             shot = Shot(template.render_question(**{k: v for k, v in user_values.items() if k in asked}), answer)
             if budget.offer(shot.user + "".join(map(str, answer.values()))):

@@ -289,7 +289,7 @@ def small_template(task: str, extra: str, question: str) -> PromptTemplate:
 
 
 def test_recent_examples_keep_the_prompt_before_the_question_the_same_for_every_paper(prompts):
-    draft = small_template("draft", "examples: 2\nexample_choice: recent\nabstract_chars: 20\n",
+    draft = small_template("draft", "examples: 2\nexample_choice: recent\nabstract_chars: 20\nexample_max_chars: 30\n",
                            "{{ title }}\n{{ abstract }}")
     dated = [d.model_copy(update={"date": dt.date(2031, 1, i + 1)}) for i, d in enumerate(DOCS)]
     client = QueueClient(*[NoteDraft(note="RoPE 보간으로 Context를 늘리는군요.")] * 2)
@@ -299,8 +299,8 @@ def test_recent_examples_keep_the_prompt_before_the_question_the_same_for_every_
     use_cases.draft_note(other)
     first, second = client.requests
     assert first.shots == second.shots and first.messages[:-1] == second.messages[:-1]
-    notes = [s.answer["note"] for s in first.shots]
-    assert notes == ["추론 RL에서 Reward Model을 쓰는 방식이네요.", "이미지 Diffusion이군요."]
+    notes = [s.answer["note"] for s in first.shots]  # the latest two of at most 30 characters
+    assert notes == ["Position Interpolation 계열이네요.", "이미지 Diffusion이군요."]
     assert first.messages[-1].content.endswith("We extend the …")  # the profile's abstract_chars clip
 
 
