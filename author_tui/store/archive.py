@@ -91,12 +91,15 @@ class FoundFiles:
 
 
 def find_files(paths: Sequence[Path], in_folders: tuple[str, ...] = (NOTE_SUFFIX,)) -> FoundFiles:
-    """Like `archive_files`, with the unreadable paths reported apart instead of among the files."""
-    found = FoundFiles()
+    """Like `archive_files`, with the unreadable paths reported apart instead of among the files, and each
+    file once: a file reached twice (`v`, `v/P.md`, `v/../v`, a link to it) would be planned twice, cost
+    twice and fail on its second write."""
+    found, seen = FoundFiles(), set()
     for path, problem in _scan(paths, in_folders, found):
         if problem:
             found.problems.append(f"{path}: {problem}")
-        else:
+        elif (real := os.path.realpath(path)) not in seen:
+            seen.add(real)
             found.files.append(path)
     return found
 

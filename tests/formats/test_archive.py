@@ -93,6 +93,18 @@ def test_finding_files_reports_unreadable_paths_apart_and_reads_suffixes_in_any_
         find_files([tmp_path / "absent.md"])
 
 
+def test_a_file_reached_twice_is_found_once(tmp_path: Path) -> None:
+    from author_tui.store.archive import find_files
+
+    vault = tmp_path / "v"
+    vault.mkdir()
+    (vault / "250101 P.md").write_text("x", encoding="utf-8")
+    (vault / "250102 Q.md").write_text("x", encoding="utf-8")
+    (tmp_path / "alias.md").symlink_to(vault / "250102 Q.md")
+    found = find_files([vault, vault / "250101 P.md", vault / ".." / "v", tmp_path / "alias.md"])
+    assert found.files == [vault / "250101 P.md", vault / "250102 Q.md"] and found.problems == []
+
+
 def test_check_reads_an_upper_case_txt_in_a_folder_as_a_digest(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
