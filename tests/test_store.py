@@ -184,3 +184,15 @@ def test_leftover_temps_are_removed_unless_a_live_writer_holds_them(tmp_path: Pa
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         ".b.md.q8w7e6r5.tmp", ".c.md.r5t4y3u2.tmp", ".gone.md.x1y2z3w4.tmp", ".mine.tmp", "a.md", "b.md", "c.md",
         "notes.tmp"]
+
+
+def test_writing_through_a_symbolic_link_changes_the_real_file_and_keeps_the_link(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "vault").mkdir()
+    real, link = tmp_path / "real" / "n.md", tmp_path / "vault" / "n.md"
+    real.write_bytes(b"old")
+    link.symlink_to(Path("..", "real", "n.md"))
+    replace_if_unchanged(link, b"old", b"new")
+    assert link.is_symlink() and os.readlink(link) == os.path.join("..", "real", "n.md")
+    assert real.read_bytes() == b"new"
+    assert sorted(p.name for p in (tmp_path / "vault").iterdir()) == ["n.md"]

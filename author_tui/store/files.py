@@ -27,9 +27,11 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` in one step; create parent folders as needed.
 
     The file system's refusals (permissions, a full disk, a path that is a folder) become StoreError, which
-    names the path; the old file is then untouched."""
+    names the path; the old file is then untouched. A symbolic link is written through: the file it
+    points to gets `data` and the link stays a link (renaming over the link would replace it with a
+    regular file, and the real note would never change)."""
     try:
-        _write_atomic(Path(path), data)
+        _write_atomic(Path(os.path.realpath(path)), data)
     except OSError as error:
         raise StoreError(f"{path}: could not be written ({error.strerror or error})",
                          "check the folder exists and is writable, and that the disk has room") from error

@@ -148,3 +148,14 @@ def test_the_summary_counts_http_attempts_apart_from_requests(tmp_path, translat
         ran = translate(write_digest(tmp_path / "e.txt", 1), "--max-retries", 2, url=server.url)
         assert server.total == 3
     assert "0 requests" in ran.out and "3 HTTP attempts with retries" in ran.out and ran.code == 1
+
+
+def test_a_symlinked_note_gets_its_english_in_the_real_file(tmp_path, translate):
+    (real,) = write_notes(tmp_path / "real", 1)
+    (tmp_path / "vault").mkdir()
+    link = tmp_path / "vault" / real.name
+    link.symlink_to(real)
+    before = real.read_bytes()
+    ran = translate(tmp_path / "vault")
+    assert "translated 1 of 1 entries" in ran.out and ran.code == 0
+    assert link.is_symlink() and real.read_bytes() != before and b"<english>" in real.read_bytes()
