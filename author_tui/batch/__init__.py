@@ -12,7 +12,7 @@ The live path (what `author-tui translate` does):
 
     task = Translate(force=False, style="block")          # or Tag() for tags
     planned = plan(paths, task, limit=None)               # Planned: .files [FilePlan], .jobs [Job], .problems
-    run = Run(planned.files, translator(authoring, cancel), concurrency, task, force=False)
+    run = Run(planned.files, translator(authoring, cancel), concurrency, task, write_read_only=False)
     finished = drive(run, Progress(task.name, planned.total), cancel)   # Finished: .outcomes, .stopped
     Summary.of(finished.outcomes)                         # counts and Usage
 
@@ -29,7 +29,7 @@ Another executor (the Batch API, answers hours later, in another process):
     Summary.of(outcomes)
 
 `Outcome.fail(error)` marks an entry failed; `apply_file(plan, outcomes, task)` is the same write step for
-a plan still in memory. A read-only file is refused (`path: read-only, not changed`) unless `force=True`.
+a plan still in memory. A read-only file is refused (`path: read-only, not changed`) unless `write_read_only=True`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Why one place: the guarantees the author relies on live here, for every task and every executor. A file
 is written once, atomically, under its lock, only when its bytes on disk are still the ones planned, only
 after the task's `verify` proved that its answers are all that changed, and never over a read-only file
-unless forced. So an interrupted run leaves every file either as it was or complete.
+unless asked to (`write_read_only`). So an interrupted run leaves every file either as it was or complete.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ class FileResult:
     failed: int = 0
 
 
-def apply_file(plan: FilePlan, outcomes: Sequence[Outcome], task: Task, *, force: bool = False) -> FileResult:
+def apply_file(plan: FilePlan, outcomes: Sequence[Outcome], task: Task, *, write_read_only: bool = False) -> FileResult:
     """Write the answered entries' answers into the file. Entries whose answer cannot be written are
-    marked failed (the others keep their status); `force` also writes a read-only file."""
+    marked failed (the others keep their status); `write_read_only` also writes a read-only file."""
     result = FileResult(plan.path)
     done = [o for o in outcomes if o.ok]
     if not done:
@@ -45,7 +45,7 @@ def apply_file(plan: FilePlan, outcomes: Sequence[Outcome], task: Task, *, force
         written = [o for o in done if o.job.index in applied.written]
         if written and applied.data != plan.data:  # (--force may bring back the very same English)
             task.verify(plan, applied, written)
-            replace_if_unchanged(Path(plan.path), plan.data, applied.data, read_only_ok=force)
+            replace_if_unchanged(Path(plan.path), plan.data, applied.data, read_only_ok=write_read_only)
             result.written = True
     except AuthorTuiError as error:
         result.error = error.message
@@ -59,7 +59,7 @@ def apply_file(plan: FilePlan, outcomes: Sequence[Outcome], task: Task, *, force
     return result
 
 
-def apply_answers(outcomes: Iterable[Outcome], task: Task, *, force: bool = False) -> list[FileResult]:
+def apply_answers(outcomes: Iterable[Outcome], task: Task, *, write_read_only: bool = False) -> list[FileResult]:
     """Answers that come back later (a Batch API job): each file read and planned again, and written only
     if it still holds the bytes its entries were planned from (`Job.source`); otherwise its entries fail
     with "changed since it was planned" and the file is left alone."""
@@ -68,11 +68,11 @@ def apply_answers(outcomes: Iterable[Outcome], task: Task, *, force: bool = Fals
         by_path.setdefault(outcome.job.path, []).append(outcome)
     results = []
     for path, answered in by_path.items():
-        results.append(_apply_again(path, answered, task, force))
+        results.append(_apply_again(path, answered, task, write_read_only))
     return results
 
 
-def _apply_again(path: str, answered: list[Outcome], task: Task, force: bool) -> FileResult:
+def _apply_again(path: str, answered: list[Outcome], task: Task, write_read_only: bool) -> FileResult:
     try:
         plan = task.plan_file(path, read_file(Path(path)))
     except (OSError, AuthorTuiError) as error:
@@ -83,7 +83,7 @@ def _apply_again(path: str, answered: list[Outcome], task: Task, force: bool) ->
     jobs = {job.index: job for job in plan.jobs}
     for outcome in answered:
         outcome.job = jobs.get(outcome.job.index, outcome.job)
-    return apply_file(plan, answered, task, force=force)
+    return apply_file(plan, answered, task, write_read_only=write_read_only)
 
 
 def _fail_all(path: str, answered: list[Outcome], error: str) -> FileResult:

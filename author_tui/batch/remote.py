@@ -243,7 +243,9 @@ def apply(job: BatchJob, results: Mapping[str, LineResult], authoring: Authoring
           store: JobStore, executor: Callable[[Authoring], Executor] = live_translator) -> Applied:
     """Apply every answered line not applied yet, through the live executor (`executor(authoring)`, over
     a client answering from `results`) and the engine's writes. A line whose file changed since it was
-    submitted is skipped: its entry is never overwritten."""
+    submitted is skipped: its entry is never overwritten. A read-only file is written only when the job
+    was submitted with --write-read-only, saved in its options."""
+    write_read_only = bool(job.options.get("write_read_only"))
     answers = _Answers(job.rung)
     execute = executor(dataclasses.replace(authoring, client=answers, similar=None))
     report = Applied(already=len(job.applied))
@@ -268,7 +270,7 @@ def apply(job: BatchJob, results: Mapping[str, LineResult], authoring: Authoring
     for line, outcome in answered:
         by_path.setdefault(line.path, []).append((line, outcome))
     for pairs in by_path.values():  # file by file, each noted as applied right after its write
-        report.files += apply_answers([outcome for _, outcome in pairs], task)
+        report.files += apply_answers([outcome for _, outcome in pairs], task, write_read_only=write_read_only)
         store.mark_applied(job.id, [line.custom_id for line, outcome in pairs if outcome.ok])
     for line, outcome in answered:
         if outcome.ok:
@@ -318,4 +320,6 @@ def rerun_command(job: BatchJob, lines: list[JobLine]) -> str:
         corpus = "".join(f" --corpus {shlex.quote(c)}" for c in str(job.options.get("corpus", "")).split(os.pathsep)
                          if c)
         return f"author-tui tags {paths}{corpus} --apply" + (" --replace" if job.options.get("replace") else "")
-    return f"author-tui {job.task} {paths}" + (" --force" if job.options.get("force") else "")
+    flags = [flag for flag, key in (("--force", "force"), ("--write-read-only", "write_read_only"))
+             if job.options.get(key)]
+    return " ".join([f"author-tui {job.task} {paths}", *flags])

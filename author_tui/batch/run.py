@@ -52,13 +52,13 @@ class _File:
 class Run:
     """Answers the planned entries with `concurrency` workers, writes files with `WRITERS` writer threads
     as each file's last entry is done (`write=False`: answers only, nothing written); events arrive on
-    `events`. `force` also writes read-only files."""
+    `events`. `write_read_only` also writes read-only files (chmod 444)."""
 
     def __init__(self, plans: Sequence[FilePlan], execute: Executor, concurrency: int, task: Task, *,
-                 write: bool = True, force: bool = False) -> None:
+                 write: bool = True, write_read_only: bool = False) -> None:
         self.files = [_File(plan, pending=len(plan.jobs)) for plan in plans]
         self.total = sum(len(plan.jobs) for plan in plans)
-        self.execute, self.task, self.write, self.force = execute, task, write, force
+        self.execute, self.task, self.write, self.write_read_only = execute, task, write, write_read_only
         self.events: queue.Queue[Event] = queue.Queue()
         self.stopped = threading.Event()
         self._jobs: queue.Queue[tuple[_File, Job]] = queue.Queue()
@@ -161,7 +161,7 @@ class Run:
     def _finish(self, file: _File) -> None:
         ordered = sorted(file.outcomes, key=lambda o: o.job.index)
         if self.write:
-            result = applying.apply_file(file.plan, ordered, self.task, force=self.force)
+            result = applying.apply_file(file.plan, ordered, self.task, write_read_only=self.write_read_only)
         else:
             result = applying.FileResult(file.plan.path)
         with self._lock:

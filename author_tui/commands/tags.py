@@ -63,7 +63,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="the retrieval engine alone chooses (no model call); default: a capable model "
                         "picks among the engine's candidates")
     parser.add_argument("--apply", action="store_true", help="write the chosen tags into the files")
-    parser.add_argument("--force", action="store_true", help="with --apply: also write read-only files")
+    parser.add_argument("--write-read-only", "--force", dest="write_read_only", action="store_true",
+                        help="with --apply: also write read-only files (chmod 444)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or progress lines")
     parser.add_argument("--replace", action="store_true",
                         help="with --apply: the chosen tags replace the current ones (default: added to them)")
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     authoring = None if args.no_llm or not rerank_tags(settings) else tags_authoring(settings, engine)
     execute = tagger(engine, authoring, corpus_keys([doc.key for doc in docs]), args.replace)
     # One entry at a time, as before the engine: the output streams in file order as it is answered.
-    run = Run(planned.files, execute, 1, task, write=args.apply, force=args.force)
+    run = Run(planned.files, execute, 1, task, write=args.apply, write_read_only=args.write_read_only)
     endpoint = None
     if authoring is not None:
         endpoint = Endpoint(settings.base_url or "the embedded model", settings.timeout, settings.max_retries)

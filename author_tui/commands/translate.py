@@ -29,9 +29,12 @@ examples:
   author-tui translate ~/vault/arXiv --concurrency 8 --report run.json
   author-tui translate drafts/2025-06-18.txt --force    # retranslate entries that have English
   author-tui translate notes/ --limit 20 --english-style plain
+  author-tui translate ~/vault/arXiv --batch --dry-run  # the Batch API's estimate (half price), nothing sent
+  author-tui translate ~/vault/arXiv --batch            # submit; later: author-tui batch status / apply ID
 
 Folders are searched recursively for .md notes (hidden folders skipped); name digest .txt files directly.
-A read-only file is left alone (reported) unless --force. Without a terminal, a progress line every 10 s.
+A read-only file (chmod 444) is left alone (reported) unless --write-read-only.
+Without a terminal, a progress line every 10 s.
 Exit status: 0 when every entry was translated, 1 when any entry or file failed, 130 when interrupted."""
 
 
@@ -46,8 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="digest .txt, vault note .md or folder")
-    parser.add_argument("--force", action="store_true",
-                        help="retranslate entries that already have English (and write read-only files)")
+    parser.add_argument("--force", action="store_true", help="retranslate entries that already have English")
+    parser.add_argument("--write-read-only", action="store_true",
+                        help="also write read-only files (chmod 444), which are otherwise left alone")
     parser.add_argument("--dry-run", action="store_true", help="list what would change; write nothing")
     parser.add_argument("--limit", type=int, metavar="N", help="translate at most N entries")
     parser.add_argument("--english-style", choices=("block", "plain"), default="block",
@@ -77,8 +81,8 @@ def run(args: argparse.Namespace) -> int:
     if args.batch:  # the estimate, then the submission (or only the estimate with --dry-run)
         from author_tui.commands.batch import submit_batch
 
-        return submit_batch("translate", planned, settings, {"force": args.force, "style": args.english_style},
-                            args.dry_run)
+        options = {"force": args.force, "style": args.english_style, "write_read_only": args.write_read_only}
+        return submit_batch("translate", planned, settings, options, args.dry_run)
     if args.dry_run:
         return _dry_run(planned, args.force, settings)
     started = time.monotonic()
@@ -107,7 +111,8 @@ def _translate(planned: Planned, task: Translate, settings: Settings, args: argp
         return Finished([])
     cancel = CancelToken()
     authoring = build_authoring(settings, tags=False)  # translating needs examples, never tags
-    run = Run(planned.files, translator(authoring, cancel), settings.concurrency, task, force=args.force)
+    run = Run(planned.files, translator(authoring, cancel), settings.concurrency, task,
+              write_read_only=args.write_read_only)
     endpoint = Endpoint(settings.base_url or "the embedded model", settings.timeout, settings.max_retries)
     return drive(run, Progress(task.name, run.total, quiet=args.quiet, endpoint=endpoint), cancel)
 

@@ -51,7 +51,8 @@ def replace_if_unchanged(path: Path, old: bytes | None, new: bytes, *, read_only
             raise DiskChanged(f"{path}: changed on disk since it was read, so it was not written",
                               "run the command again: it reads the file anew")
         if not read_only_ok and is_read_only(path):
-            raise StoreError(f"{path}: read-only, not changed", "make it writable (chmod u+w), or pass --force")
+            raise StoreError(f"{path}: read-only, not changed",
+                             "make it writable (chmod u+w), or pass --write-read-only")
         write_atomic(path, new)
 
 

@@ -95,7 +95,7 @@ def test_quiet_means_no_progress_lines(tmp_path, translate, monkeypatch):
     assert "in flight" not in ran.err and ran.code == 0
 
 
-def test_a_read_only_file_is_not_changed_unless_forced(tmp_path, translate, server):
+def test_a_read_only_file_is_not_changed_unless_asked_for(tmp_path, translate, server):
     notes = write_notes(tmp_path / "vault", 2)
     digest = write_digest(tmp_path / "d.txt", 2)
     for path in (notes[0], digest):
@@ -108,7 +108,10 @@ def test_a_read_only_file_is_not_changed_unless_forced(tmp_path, translate, serv
     assert after["vault/250202 Paper 001.md"] != before["vault/250202 Paper 001.md"]
     assert f"{notes[0]}: read-only, not changed" in ran.err and f"{digest}: read-only, not changed" in ran.err
     assert ran.code == 1
-    forced = translate(tmp_path / "vault", digest, "--force")
+    retranslated = translate(digest, "--force")  # retranslating is not a licence to write read-only files
+    assert retranslated.code == 1 and snapshot(tmp_path)["d.txt"] == before["d.txt"]
+    assert "read-only, not changed" in retranslated.err
+    forced = translate(tmp_path / "vault", digest, "--write-read-only")
     assert forced.code == 0 and snapshot(tmp_path)["d.txt"] != before["d.txt"]
     assert digest.stat().st_mode & 0o777 == 0o444  # written, and still read-only as the author set it
 

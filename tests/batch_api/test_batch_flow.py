@@ -234,3 +234,18 @@ def test_a_damaged_job_file_does_not_hide_the_others(tmp_path: Path, cli: Cli, b
     (folder / "translate-00000000-000000-dead.json").write_text("{not json")
     listed = cli("batch", "list")
     assert job in listed.out and "not a batch job" in listed.err
+
+
+def test_batch_apply_writes_read_only_files_only_when_submitted_with_write_read_only(
+    tmp_path: Path, cli: Cli, batches: ScriptedBatches
+):
+    notes = write_notes(tmp_path / "vault", 2)
+    notes[0].chmod(0o444)
+    before = notes[0].read_bytes()
+    kept = _job_id(cli("translate", tmp_path / "vault", "--batch").out)
+    asked = _job_id(cli("translate", notes[0], "--batch", "--write-read-only").out)
+    batches.complete_all()
+    applied = cli("batch", "apply", kept)
+    assert notes[0].read_bytes() == before and "read-only, not changed" in applied.err
+    assert cli("batch", "apply", asked).code == 0
+    assert notes[0].read_bytes() != before and notes[0].stat().st_mode & 0o777 == 0o444
