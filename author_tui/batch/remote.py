@@ -314,12 +314,14 @@ class _Replanned:
 
 def rerun_command(job: BatchJob, lines: list[JobLine]) -> str:
     """The live command that answers these entries again (translate skips a file's done entries; tags
-    with the job's corpus and --apply, and --replace if the job replaced)."""
+    with the job's corpus and --apply; each with the job's --replace / --force / --write-read-only)."""
     paths = " ".join(shlex.quote(path) for path in sorted({line.path for line in lines}))
     if job.task == "tags":
         corpus = "".join(f" --corpus {shlex.quote(c)}" for c in str(job.options.get("corpus", "")).split(os.pathsep)
                          if c)
-        return f"author-tui tags {paths}{corpus} --apply" + (" --replace" if job.options.get("replace") else "")
+        flags = [flag for flag, key in (("--replace", "replace"), ("--write-read-only", "write_read_only"))
+                 if job.options.get(key)]
+        return " ".join([f"author-tui tags {paths}{corpus} --apply", *flags])
     flags = [flag for flag, key in (("--force", "force"), ("--write-read-only", "write_read_only"))
              if job.options.get(key)]
     return " ".join([f"author-tui {job.task} {paths}", *flags])

@@ -290,7 +290,7 @@ def tags_batch(planned: Planned, settings: Settings, engine: Any, keys: list[str
         print(f"dry run: {planned.total} entries, tagged by the engine alone: 0 model requests, no cost")
         return 1 if planned.problems else 0
     options: dict[str, str | bool] = {"corpus": os.pathsep.join(str(p) for p in corpus),
-                                      "replace": bool(args.replace)}
+                                      "replace": bool(args.replace), "write_read_only": bool(args.write_read_only)}
     if args.dry_run and not args.batch:
         prepared, _ = prepare_requests(planned, settings, "tags", engine, corpus_keys(keys))
         print_estimate(prepared, settings)

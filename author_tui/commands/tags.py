@@ -82,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.replace and not args.apply:
         raise ConfigError("--replace only makes sense with --apply", "add --apply, or drop --replace")
+    if args.batch and not args.dry_run and not args.apply:  # `batch apply` writes what was submitted
+        raise ConfigError("tags --batch submits tags to be written into the files, so it needs --apply",
+                          "add --apply (`batch apply` writes them later), or --dry-run for the estimate only")
     settings = settings_from_args(args)
     corpus = args.corpus or settings.archive
     if not corpus:

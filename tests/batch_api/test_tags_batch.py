@@ -78,7 +78,7 @@ def test_tags_with_the_engine_alone_has_nothing_to_submit(tmp_path: Path, corpus
     digest.write_text(DIGEST, encoding="utf-8")
     dry = cli("tags", digest, "--corpus", corpus, "--no-llm", "--dry-run")
     assert dry.code == 0 and "0 model requests" in dry.out
-    refused = cli("tags", digest, "--corpus", corpus, "--no-llm", "--batch")
+    refused = cli("tags", digest, "--corpus", corpus, "--no-llm", "--batch", "--apply")
     assert refused.code != 0 and "without --batch" in refused.err
 
 
@@ -106,3 +106,23 @@ def test_a_failed_tags_line_is_listed_with_the_live_tags_command(tmp_path: Path,
     applied = cli("batch", "apply")
     assert applied.code == 1 and "applied 1 of 2" in applied.out
     assert f"rerun those live: author-tui tags {digest} --corpus {corpus} --apply --replace" in applied.out
+
+
+def test_tags_batch_needs_apply_and_its_apply_keeps_read_only_files_unless_asked(
+    tmp_path: Path, corpus: Path, cli: Cli, server: ScriptedServer, batches: ScriptedBatches
+):
+    server.responder = _picking
+    digest = tmp_path / "d.txt"
+    digest.write_text(DIGEST, encoding="utf-8")
+    refused = cli("tags", digest, "--corpus", corpus, "--batch")
+    assert refused.code != 0 and "needs --apply" in refused.err and not batches.files
+    digest.chmod(0o444)
+    kept = re.search(r"submitted job (\S+):", cli("tags", digest, "--corpus", corpus, "--batch", "--apply").out)
+    asked = re.search(r"submitted job (\S+):", cli("tags", digest, "--corpus", corpus, "--batch", "--apply",
+                                                   "--replace", "--force").out)
+    assert kept and asked
+    batches.complete_all()
+    applied = cli("batch", "apply", kept.group(1))
+    assert digest.read_text(encoding="utf-8") == DIGEST and "read-only, not changed" in applied.err
+    assert cli("batch", "apply", asked.group(1)).code == 0
+    assert "#object-detection" in digest.read_text(encoding="utf-8")
