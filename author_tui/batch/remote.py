@@ -34,10 +34,11 @@ from author_tui.core.authoring import Authoring
 from author_tui.core.batch import FilePlan, Job
 from author_tui.core.port import CallRecord, CancelToken, ModelReply, ModelRequest, OnCall, OnDelta, T, Usage
 from author_tui.core.pricing import Estimate, estimate_request
-from author_tui.errors import AuthorTuiError, ModelError
+from author_tui.errors import AuthorTuiError, BatchUnsupported, ModelError
 from author_tui.llm.batch_api import (
     BatchApi,
     BatchLine,
+    BatchRefused,
     LineResult,
     line_body,
     parse_results,
@@ -130,14 +131,20 @@ def prepare(planned: Planned, authoring: Authoring, task: str, model: str, tempe
 def submit(prepared: Prepared, api: BatchApi, store: JobStore, *, task: str, endpoint: str, model: str,
            rung: str, options: dict[str, str | bool], now: datetime) -> BatchJob:
     """Save the job, upload its lines, create the batch, save its id. A kill before the last save leaves a
-    job "submitting" that `recover` finds again by the batch's metadata."""
+    job "submitting" that `recover` finds again by the batch's metadata. When the provider definitely
+    refused (BatchRefused, BatchUnsupported) the job is removed again: no batch exists to follow; when
+    the outcome is unknown (a timeout, a 5xx) it is kept, since the batch may exist."""
     job = BatchJob(id=new_job_id(task, now), task=task, created=now.isoformat(timespec="seconds"),
                    endpoint=endpoint, model=model, rung=rung, options=options,
                    lines=[line for line, _ in prepared.lines])
     store.save(job)
     lines = [batch_line for _, batch_line in prepared.lines]
     store.save_requests(job.id, "".join(line.jsonl() for line in lines).encode("utf-8"))
-    info = api.submit(lines, metadata={JOB_KEY: job.id})
+    try:
+        info = api.create(api.upload(lines), metadata={JOB_KEY: job.id})
+    except (BatchRefused, BatchUnsupported):
+        store.forget(job.id)
+        raise
     job.batch_id, job.status = info.id, info.status
     store.save(job)
     return job
@@ -149,7 +156,8 @@ def recover(job: BatchJob, api: BatchApi, store: JobStore) -> BatchJob:
         found = api.find(JOB_KEY, job.id)
         if found is None:
             raise ModelError(f"batch job {job.id} never reached the provider (the submitter stopped first)",
-                             hint="submit again: nothing was sent, nothing will be billed")
+                             hint=f"submit again (nothing was sent, nothing will be billed), and drop this one: "
+                             f"author-tui batch forget {job.id}")
         job.batch_id, job.status = found.id, found.status
         store.save(job)
     return job

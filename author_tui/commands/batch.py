@@ -32,21 +32,34 @@ examples:
   author-tui batch list
   author-tui batch status --wait                         # the newest job, polled until it is finished
   author-tui batch apply                                 # write the answers (a second apply changes nothing)
+  author-tui batch cancel translate-20261201-085138-3f2a  # stop the batch; what it answered can be applied
+  author-tui batch forget translate-20261201-085138-3f2a  # drop the job here (the provider is not asked)
 
-ID is a job id, a batch id or a unique prefix of either; without it, the newest job not yet applied.
-Jobs are kept in <data_dir>/batches/ (see `author-tui config`)."""
+actions:
+  list     every saved job: its batch, status, requests and how many are applied
+  status   ask the provider how the job's batch is doing (--wait: until it is finished)
+  apply    download the answers once and write them through the live path's checks
+  cancel   cancel the job's batch at the provider (needs ID)
+  forget   remove the saved job and its files from the data dir (needs ID)
+
+ID is a job id, a batch id or a unique prefix of either; without it (status, apply), the newest job not
+yet applied. Jobs are kept in <data_dir>/batches/ (see `author-tui config`)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "batch", help="follow and apply Batch API jobs (submitted with translate --batch)",
-        description="List, follow, apply or cancel the Batch API jobs submitted by `translate --batch`.",
+        "batch", help="follow and apply Batch API jobs (submitted with translate/tags --batch)",
+        description="List, follow, apply, cancel or forget the Batch API jobs submitted by\n"
+        "`translate --batch` and `tags --batch --apply`.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("action", choices=("list", "status", "apply", "cancel"))
-    parser.add_argument("id", nargs="?", metavar="ID", help="job or batch id (default: the newest open job)")
+    parser.add_argument("action", choices=("list", "status", "apply", "cancel", "forget"),
+                        help="what to do (see the actions below)")
+    parser.add_argument("id", nargs="?", metavar="ID",
+                        help="job or batch id (status, apply: default the newest open job; cancel, forget: needed)")
     parser.add_argument("--wait", action="store_true", help="status: ask again until the batch is finished")
-    parser.add_argument("--every", type=float, default=60.0, metavar="SECONDS", help="--wait: seconds between asks")
+    parser.add_argument("--every", type=float, default=60.0, metavar="SECONDS",
+                        help="--wait: seconds between asks (default: %(default)s)")
     parser.set_defaults(func=run)
 
 
@@ -66,7 +79,16 @@ def run(args: argparse.Namespace) -> int:
     store = JobStore(settings.data_dir)
     if args.action == "list":
         return _list(store)
+    if args.action in ("cancel", "forget") and not args.id:  # never the newest job by default: not undoable
+        from author_tui.errors import ConfigError
+
+        raise ConfigError(f"batch {args.action} needs the job's ID", hint="see `author-tui batch list`")
     job = store.find(args.id)
+    if args.action == "forget":
+        store.forget(job.id)
+        print(f"forgot job {job.id}" + (f" (batch {job.batch_id} at the provider is left as it is)"
+                                        if job.batch_id else ""))
+        return 0
     if args.action == "apply" and store.results(job.id) is not None:
         return _apply(job, None, store, settings)  # downloaded before: no network, no key needed
     api = _api_for(job, settings)

@@ -3,7 +3,7 @@
 Why: re-translating or re-tagging the whole archive through live calls is slow and full price; a hosted
 provider runs the same requests as one batch at about half the price within 24 h. This module only talks to
 the files and batches endpoints; what goes into the lines and what is done with the answers is the batch
-commands' business (`commands/batch.py`, `store/batch_jobs.py`).
+engine's business (`batch/remote.py`, with the jobs saved by `store/batch_jobs.py`).
 
     api = build_batch_api(settings)
     info = api.submit([BatchLine("k1-ab12", body)], metadata={"author_tui_job": job_id})
@@ -11,7 +11,8 @@ commands' business (`commands/batch.py`, `store/batch_jobs.py`).
     results = api.results(api.retrieve(info.id))       # custom_id -> LineResult (text + usage, or error)
 
 An endpoint without `/v1/files` or `/v1/batches` (llama.cpp, vLLM, the embedded model) raises
-BatchUnsupported, whose hint says to run the same command without --batch.
+BatchUnsupported, whose hint says to run the same command without --batch; a definite refusal of a
+submission (the upload failed, HTTP 4xx) is BatchRefused, so the saved job can be dropped.
 """
 
 from __future__ import annotations
@@ -131,18 +132,32 @@ class BatchApi:
 
     def submit(self, lines: Sequence[BatchLine], metadata: dict[str, str]) -> BatchInfo:
         """Upload the lines as one JSONL file and create a batch over it (completion window 24 h)."""
+        return self.create(self.upload(lines), metadata)
+
+    def upload(self, lines: Sequence[BatchLine]) -> str:
+        """The lines as one uploaded JSONL file, by its id. Any failure here is a BatchRefused: no batch
+        exists yet, so nothing runs and nothing is billed."""
         data = "".join(line.jsonl() for line in lines).encode("utf-8")
         if len(lines) > MAX_LINES or len(data) > MAX_BYTES:
-            raise ModelError(f"{len(lines)} requests ({len(data) // 2**20} MB) exceed one batch's limits "
-                             f"({MAX_LINES} requests, {MAX_BYTES // 2**20} MB)",
-                             hint="submit the archive in parts: --limit N, or one folder at a time")
-        with self._errors("uploading the batch file"):
-            uploaded = self._openai.files.create(file=("author-tui-batch.jsonl", data), purpose="batch")
+            raise BatchRefused(f"{len(lines)} requests ({len(data) // 2**20} MB) exceed one batch's limits "
+                               f"({MAX_LINES} requests, {MAX_BYTES // 2**20} MB)",
+                               hint="submit the archive in parts: --limit N, or one folder at a time")
+        try:
+            with self._errors("uploading the batch file"):
+                return str(self._openai.files.create(file=("author-tui-batch.jsonl", data), purpose="batch").id)
+        except (BatchRefused, BatchUnsupported):
+            raise
+        except ModelError as error:
+            raise BatchRefused(error.message, error.hint) from None
+
+    def create(self, file_id: str, metadata: dict[str, str]) -> BatchInfo:
+        """A batch over an uploaded file. BatchRefused when the provider said no (HTTP 4xx); any other
+        ModelError (a timeout, a 5xx) leaves it unknown whether the batch exists; BatchUnsupported is a no too."""
         with self._errors("creating the batch"):
             # Never retried: a create that timed out may have gone through, and a second one would be billed
             # twice. The job is saved before, and its metadata finds the batch again (`batch status`).
             once = self._openai.with_options(max_retries=0)
-            batch = once.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window=WINDOW,
+            batch = once.batches.create(input_file_id=file_id, endpoint=ENDPOINT, completion_window=WINDOW,
                                         metadata=metadata)
         return _info(batch)
 
@@ -199,7 +214,14 @@ class _Translated:
             ) from None
         if isinstance(error, openai.APIError | httpx2.TransportError):
             explained = explain(error, self.api.base_url, self.api.model, self.api.timeout)
-            raise ModelError(f"{self.doing}: {explained.message}", explained.hint) from None
+            # A 4xx is the provider's definite no; a timeout or a 5xx leaves the outcome unknown.
+            refused = isinstance(error, openai.APIStatusError) and 400 <= error.status_code < 500
+            raise (BatchRefused if refused else ModelError)(f"{self.doing}: {explained.message}",
+                                                            explained.hint) from None
+
+
+class BatchRefused(ModelError):
+    """The provider definitely did not create the batch (the upload failed, or it answered 4xx)."""
 
 
 def parse_results(lines: Iterable[str]) -> list[LineResult]:

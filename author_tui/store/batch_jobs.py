@@ -141,6 +141,14 @@ class JobStore:
             raise ConfigError(f"no batch job {wanted!r}", hint="see `author-tui batch list`")
         raise ConfigError(f"{wanted!r} names {len(matches)} jobs", hint="give more of the id")
 
+    def forget(self, job_id: str) -> None:
+        """Remove the job and the files beside it (requests, results, journal); the batch at the provider,
+        if there is one, is not touched."""
+        path = self._path(job_id)
+        for suffix in (".requests.jsonl", ".results.jsonl", ".applied"):
+            (self.folder / f"{job_id}{suffix}").unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+
     def save_requests(self, job_id: str, jsonl: bytes) -> None:
         """The JSONL as uploaded: what each line asked, for the call log (and to submit it again)."""
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ a second apply changes nothing, and an endpoint without a Batch API is told to u
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -158,6 +159,58 @@ def test_an_endpoint_without_batches_is_told_to_use_the_live_path(tmp_path: Path
     write_notes(tmp_path / "vault", 1)
     refused = cli("translate", tmp_path / "vault", "--batch")
     assert refused.code == 3 and "has no Batch API" in refused.err and "without --batch" in refused.err
+    assert "no batch jobs" in cli("batch", "list").out  # a definite no leaves no job stuck "submitting"
+
+
+def test_a_submission_the_provider_refuses_leaves_no_job(tmp_path: Path, cli: Cli, server: ScriptedServer,
+                                                         monkeypatch):
+    import openai
+
+    from author_tui.llm import batch_api
+
+    def refusing(self, file_id, metadata):  # what a provider's 400 on the create looks like to the client
+        with self._errors("creating the batch"):
+            raise openai.BadRequestError("bad input file", response=_response(400), body=None)
+
+    monkeypatch.setattr(batch_api.BatchApi, "create", refusing)
+    ScriptedBatches(server)
+    write_notes(tmp_path / "vault", 1)
+    refused = cli("translate", tmp_path / "vault", "--batch")
+    assert refused.code == 3 and "creating the batch" in refused.err
+    assert "no batch jobs" in cli("batch", "list").out
+
+
+def test_a_job_whose_outcome_is_unknown_is_kept_until_forgotten(tmp_path: Path, cli: Cli, batches: ScriptedBatches):
+    def broken() -> None:
+        raise RuntimeError("the provider went away")  # HTTP 500: the batch may or may not exist
+
+    batches.on_create = broken
+    write_notes(tmp_path / "vault", 1)
+    assert cli("translate", tmp_path / "vault", "--batch").code != 0
+    listed = cli("batch", "list").out
+    assert "submitting" in listed
+    job = listed.split()[0]
+    status = cli("batch", "status", job)
+    assert status.code == 3 and f"author-tui batch forget {job}" in status.err
+    assert cli("batch", "forget").code != 0  # never the newest job by default
+    forgot = cli("batch", "forget", job)
+    assert forgot.code == 0 and f"forgot job {job}" in forgot.out
+    assert "no batch jobs" in cli("batch", "list").out
+    assert not list((Path(os.environ["AUTHOR_TUI_DATA_DIR"]) / "batches").iterdir())
+
+
+def test_cancel_needs_an_id(tmp_path: Path, cli: Cli, batches: ScriptedBatches):
+    write_notes(tmp_path / "vault", 1)
+    job = _job_id(cli("translate", tmp_path / "vault", "--batch").out)
+    refused = cli("batch", "cancel")
+    assert refused.code != 0 and "needs the job's ID" in refused.err
+    assert "cancelling" not in cli("batch", "status", job).out
+
+
+def _response(status: int):
+    import httpx2
+
+    return httpx2.Response(status, request=httpx2.Request("POST", "http://127.0.0.1/v1/batches"))
 
 
 def test_the_embedded_model_has_no_batch_api(tmp_path: Path, cli: Cli, monkeypatch):
