@@ -194,10 +194,10 @@ def verify(old: bytes, new: bytes, inserted: Sequence[str], removed: Sequence[st
     Independent of how the edit was made: a line diff, then every changed region must hold English (at
     most a few framing lines besides), and the English lines must be exactly the ones given, in order.
     """
-    old_lines, new_lines = _lines(old), _lines(new)
+    old_lines, new_lines = lines_of(old), lines_of(new)
     gone: list[str] = []
     added: list[str] = []
-    for region in _changed_regions(old_lines, new_lines):
+    for region in changed_regions(old_lines, new_lines):
         chunk_gone = _english_only([old_lines[i] for i in region.old])
         chunk_added = _english_only([new_lines[i] for i in region.new])
         framing = (len(region.old) - len(chunk_gone), len(region.new) - len(chunk_added))
@@ -213,15 +213,15 @@ def verify(old: bytes, new: bytes, inserted: Sequence[str], removed: Sequence[st
 
 
 @dataclass
-class _Region:
+class Region:
     old: list[int] = field(default_factory=list)  # indexes of old lines removed
     new: list[int] = field(default_factory=list)  # indexes of new lines added
 
 
-def _changed_regions(old_lines: list[str], new_lines: list[str]) -> list[_Region]:
+def changed_regions(old_lines: list[str], new_lines: list[str]) -> list[Region]:
     """The diff's changes, grouped: changes separated by one unchanged blank line are one region, because
     the diff may align an inserted block's blank line with the old one next to it and split the block."""
-    regions: list[_Region] = []
+    regions: list[Region] = []
     joinable = False
     matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
     for tag, a0, a1, b0, b1 in matcher.get_opcodes():
@@ -229,7 +229,7 @@ def _changed_regions(old_lines: list[str], new_lines: list[str]) -> list[_Region
             joinable = joinable and a1 - a0 == 1 and not _text(old_lines[a0])
             continue
         if not joinable:
-            regions.append(_Region())
+            regions.append(Region())
         regions[-1].old += range(a0, a1)
         regions[-1].new += range(b0, b1)
         joinable = True
@@ -240,7 +240,7 @@ def _english_only(lines: list[str]) -> list[str]:
     return [_text(line) for line in lines if _text(line) not in FRAMING]
 
 
-def _lines(data: bytes) -> list[str]:
+def lines_of(data: bytes) -> list[str]:
     # Split on LF only: a CR stays in its line, so CRLF and a missing final newline compare exactly.
     return data.decode("utf-8").split("\n")
 

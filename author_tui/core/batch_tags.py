@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from author_tui.core import digest, vault, vault_edit
-from author_tui.core.batch import NOT_WRITTEN, Applied, FilePlan, Job, kind_of, source_hash
+from author_tui.core.batch import NOT_WRITTEN, Applied, FilePlan, Job, changed_regions, kind_of, lines_of, source_hash
 from author_tui.core.model import Digest, Entry
 from author_tui.errors import EntryError
 
@@ -72,13 +72,16 @@ def verify(plan: FilePlan, new: bytes, tags: Mapping[int, Sequence[str]]) -> Non
     """Refuse (EntryError) unless `new` reads back as the planned file with only the given tags changed.
 
     Independent of how the edit was made: both files are parsed again and every entry compared field by
-    field; the tags must be exactly the ones given."""
+    field; the tags must be exactly the ones given. A vault note holds more than its entry's fields (link
+    blocks, other blocks, blank lines), so there a line diff must also show only tag lines changed."""
     if kind_of(plan.path) == "digest":
         before = digest.parse(plan.data, plan.path).entries()
         after = digest.parse(new, plan.path).entries()
     else:
-        before = [vault.digest_entry(vault.parse(plan.data, plan.path), keep_link=True)]
-        after = [vault.digest_entry(vault.parse(new, plan.path), keep_link=True)]
+        old_note, new_note = vault.parse(plan.data, plan.path), vault.parse(new, plan.path)
+        _only_tag_lines_changed(plan.path, old_note, new_note)
+        before = [vault.digest_entry(old_note, keep_link=True)]
+        after = [vault.digest_entry(new_note, keep_link=True)]
     if len(before) != len(after):
         raise EntryError(f"{plan.path}: the edit changed the number of entries", NOT_WRITTEN)
     for index, (old, now) in enumerate(zip(before, after, strict=True)):
@@ -87,6 +90,28 @@ def verify(plan: FilePlan, new: bytes, tags: Mapping[int, Sequence[str]]) -> Non
             raise EntryError(f"{plan.path}: entry {index + 1} has tags {now.tags}, not {wanted}", NOT_WRITTEN)
         if _without_tags(old) != _without_tags(now):
             raise EntryError(f"{plan.path}: the edit changes entry {index + 1} beyond its tags", NOT_WRITTEN)
+
+
+MAX_BLANK = 1  # per changed region: the blank line that separates a tags block added or removed
+
+
+def _only_tag_lines_changed(path: str, old: vault.Note, new: vault.Note) -> None:
+    """Every line the diff shows removed or added holds tags (the tags line, or the last note line that
+    ends in inline `#tags`) or is blank, at most MAX_BLANK blank lines per change, each with a tag line."""
+    old_lines, new_lines = lines_of(old.render()), lines_of(new.render())
+    old_tags, new_tags = _tag_lines(old), _tag_lines(new)
+    for region in changed_regions(old_lines, new_lines):
+        changed = [(i, old_lines, old_tags) for i in region.old] + [(i, new_lines, new_tags) for i in region.new]
+        blank = [i for i, lines, _ in changed if not lines[i].strip()]
+        beyond = [i for i, lines, tag_lines in changed if lines[i].strip() and i not in tag_lines]
+        if beyond or len(blank) > MAX_BLANK or len(blank) == len(changed):
+            where = (region.old or region.new)[0] + 1
+            raise EntryError(f"{path}: the edit changes line {where} beyond the tags", NOT_WRITTEN)
+
+
+def _tag_lines(note: vault.Note) -> set[int]:
+    inline = vault.note_tags(note)[1]
+    return set(note.lines_with("tags")) | ({inline} if inline is not None else set())
 
 
 def _entry(plan: FilePlan, index: int) -> Entry:
