@@ -158,6 +158,7 @@ def submit_batch(task: str, planned: Planned, settings: Settings, options: dict[
     from author_tui.llm import prompt_profile
     from author_tui.llm.batch_api import build_batch_api
     from author_tui.store.batch_jobs import JobStore
+    from author_tui.store.calllog import bare_endpoint
 
     api = None if dry_run else build_batch_api(settings)  # refuses the embedded model before any work
     options = {**options, "profile": prompt_profile(settings)}
@@ -172,7 +173,7 @@ def submit_batch(task: str, planned: Planned, settings: Settings, options: dict[
         print("nothing to submit")
         return 1 if planned.problems else 0
     try:
-        job = submit(prepared, api, JobStore(settings.data_dir), task=task, endpoint=api.base_url,
+        job = submit(prepared, api, JobStore(settings.data_dir), task=task, endpoint=bare_endpoint(api.base_url),
                      model=api.model, rung=rung, options=options, now=datetime.now(UTC))
     finally:
         api.close()
@@ -196,16 +197,20 @@ def spent_text(settings: Settings, usage: Usage, batch: bool = False) -> str:
 
 
 def _api_for(job: BatchJob, settings: Settings) -> BatchApi:
-    """The job's own endpoint; the configured key goes only to the endpoint it is configured for."""
+    """The job's own endpoint; the configured key goes only to the endpoint it is configured for. The job
+    keeps the bare endpoint, so the configured URL (with any user info or query it needs) is used when it
+    is the same one."""
     from author_tui.llm import is_loopback
     from author_tui.llm.batch_api import BatchApi
     from author_tui.llm.failures import no_key
+    from author_tui.store.calllog import bare_endpoint
 
-    same = (settings.base_url or "").rstrip("/") == job.endpoint.rstrip("/")
+    same = bare_endpoint(settings.base_url or "").rstrip("/") == bare_endpoint(job.endpoint).rstrip("/")
     key = settings.api_key.get_secret_value() if settings.api_key and same else None
     if not key and not is_loopback(job.endpoint):
         raise no_key(job.endpoint)
-    return BatchApi(job.endpoint, key, job.model, settings.timeout)
+    return BatchApi(settings.base_url if same and settings.base_url else job.endpoint, key, job.model,
+                    settings.timeout)
 
 
 def _list(store: JobStore) -> int:

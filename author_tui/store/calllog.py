@@ -103,7 +103,7 @@ class CallLog:
         if self.days <= 0:
             return
         row = (_utc(call.started), call.task, call.prompt_name, call.prompt_hash, call.model,
-               _bare_endpoint(call.endpoint), call.rung, call.usage.prompt_tokens, call.usage.completion_tokens,
+               bare_endpoint(call.endpoint), call.rung, call.usage.prompt_tokens, call.usage.completion_tokens,
                call.usage.cached_tokens, call.usage.requests, round(call.seconds, 3), int(call.cached),
                self._blank(call.outcome), self._blank(json.dumps(call.messages, ensure_ascii=False)),
                self._blank(call.reply_text))
@@ -203,10 +203,12 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def _bare_endpoint(url: str) -> str:
-    """The endpoint without user:password@ and without a query string (either may carry a key)."""
+def bare_endpoint(url: str) -> str:
+    """The endpoint without user:password@ and without a query string (either may carry a key): what is
+    saved anywhere (the call log, a batch job) and printed."""
     parts = urlsplit(url)
     host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
     netloc = f"{host}:{parts.port}" if parts.port else host
     return urlunsplit((parts.scheme, netloc, parts.path, "", "")) if parts.scheme else url
 

@@ -139,3 +139,19 @@ def test_an_apply_killed_midway_is_finished_by_the_next_apply_without_false_conf
         out = capsys.readouterr()
         assert "applied 3 of 5" in out.out and "(2 applied before)" in out.out and "changed since" not in out.err
     assert all(p.read_text().count("In English") == 1 for p in notes)
+
+
+def test_a_job_keeps_the_bare_endpoint_and_still_follows_the_configured_one(tmp_path: Path, capsys, monkeypatch):
+    # User info in the URL can carry a key: the job file and `batch list` get the endpoint without it.
+    write_notes(tmp_path / "vault", 1)
+    with ScriptedServer(responder=translating()) as server:
+        batches = ScriptedBatches(server)
+        with_userinfo = server.url.replace("http://", f"http://user:{KEY}@")
+        monkeypatch.setenv("AUTHOR_TUI_BASE_URL", with_userinfo)
+        assert main(["translate", str(tmp_path / "vault"), "--batch"]) == 0
+        batches.complete_all()
+        assert main(["batch", "list"]) == 0 and main(["batch", "apply"]) == 0
+        shown = capsys.readouterr()
+    assert KEY not in shown.out + shown.err and f"at {server.url}" in shown.out and "applied 1 of 1" in shown.out
+    for path in Path(os.environ["AUTHOR_TUI_DATA_DIR"]).rglob("*.json"):
+        assert KEY.encode() not in path.read_bytes(), path
