@@ -196,3 +196,24 @@ def test_writing_through_a_symbolic_link_changes_the_real_file_and_keeps_the_lin
     assert link.is_symlink() and os.readlink(link) == os.path.join("..", "real", "n.md")
     assert real.read_bytes() == b"new"
     assert sorted(p.name for p in (tmp_path / "vault").iterdir()) == ["n.md"]
+
+
+def test_loading_a_job_reads_its_journal_in_one_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The applied set was rebuilt for every journal line: loading a 50,000-line job was quadratic.
+    from author_tui.store import batch_jobs
+
+    store = batch_jobs.JobStore(tmp_path)
+    job = batch_jobs.BatchJob(id="translate-1", task="translate", created="2026-12-01T10:00:00", endpoint="e",
+                              model="m", rung="text", applied=[f"a{n}" for n in range(500)])
+    store.save(job)
+    store.mark_applied(job.id, [f"a{n}" for n in range(250, 1000)] + ["a999"])
+    built: list[int] = []
+
+    def counting_set(*args: object) -> set[object]:
+        built.append(1)
+        return set(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(batch_jobs, "set", counting_set, raising=False)
+    loaded = store.load(job.id)
+    assert loaded.applied == [f"a{n}" for n in range(1000)]
+    assert len(built) <= 2

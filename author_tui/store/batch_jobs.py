@@ -96,7 +96,8 @@ class JobStore:
             raise StoreError(f"{self._path(job_id)}: not a batch job ({error.error_count()} problems)",
                              hint="move the file away; the batch itself is still at the provider") from None
         journal = read_or_none(self.folder / f"{job_id}.applied")
-        noted = [cid for cid in (journal or b"").decode("utf-8").split() if cid not in set(job.applied)]
+        known = set(job.applied)  # once: rebuilt per journal line it made loading a big job quadratic
+        noted = [cid for cid in (journal or b"").decode("utf-8").split() if cid not in known]
         job.applied += list(dict.fromkeys(noted))
         return job
 
