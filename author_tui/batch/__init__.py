@@ -1,5 +1,6 @@
 """The batch engine: plan -> answer (an executor) -> verify -> replace_if_unchanged -> report, for every
-batch command (`translate`, `tags`) and every way of getting answers (live calls now, the Batch API later).
+batch command (`translate`, `tags`) and every way of getting answers (live calls, or the Batch API's results
+through `batch/remote.py`).
 
 Why an application layer of its own: core/ is pure (the rules of what to change and the proof that only
 that changed: `core.batch`, `core.batch_tags`), store/ touches files, llm/ talks to models; a batch run

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from author_tui.batch.tasks import Outcome
 from author_tui.core.port import Usage
+from author_tui.core.pricing import counted
 from author_tui.store.files import write_atomic
 
 USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "cached_tokens", "requests", "cache_hits", "attempts")
@@ -39,7 +40,7 @@ class Summary:
     def usage_line(self) -> str:
         u = self.usage
         # HTTP attempts apart: a retried request is one request to us and two or more to the server.
-        return (f"{u.requests} requests, {u.cache_hits} cached, "
+        return (f"{counted(u.requests, 'request')}, {u.cache_hits} cached, "
                 f"{u.prompt_tokens}+{u.completion_tokens} tokens, {u.attempts} HTTP attempts with retries")
 
 

@@ -1,4 +1,4 @@
-"""`author-tui batch list|status|apply|cancel [ID]`: the Batch API jobs submitted by `translate --batch`.
+"""`author-tui batch list|status|apply|cancel|forget [ID]`: the Batch API jobs of `translate`/`tags --batch`.
 
 Why a command of its own: a batch comes back within 24 h, long after the command that submitted it ended;
 any later run picks the job up from the data dir, asks the provider how it is doing, and applies its
@@ -107,8 +107,9 @@ def run(args: argparse.Namespace) -> int:
 
 def model_name(settings: Settings) -> str:
     from author_tui.config import DEFAULT_REMOTE_MODEL
+    from author_tui.core.pricing import EMBEDDED_MODEL
 
-    return settings.model or (DEFAULT_REMOTE_MODEL if settings.base_url else "embedded")
+    return settings.model or (DEFAULT_REMOTE_MODEL if settings.base_url else EMBEDDED_MODEL)
 
 
 def prepare_requests(planned: Planned, settings: Settings, task: str, engine: Any = None,
@@ -142,11 +143,11 @@ def prompts_for(settings: Settings, profile: str | None = None) -> Any:
 
 
 def print_estimate(prepared: Prepared, settings: Settings, batch: bool | None = None) -> None:
-    from author_tui.core.pricing import HOW_ESTIMATED, cost_line
+    from author_tui.core.pricing import HOW_ESTIMATED, cost_line, counted
 
     est = prepared.estimate
     cost = cost_line(settings.prices, model_name(settings), est.prompt_tokens, est.completion_tokens, batch)
-    print(f"estimate: {est.requests} requests, ~{est.prompt_tokens} prompt + ~{est.completion_tokens} "
+    print(f"estimate: {counted(est.requests, 'request')}, ~{est.prompt_tokens} prompt + ~{est.completion_tokens} "
           f"completion tokens; {cost}")
     print(f"  ({HOW_ESTIMATED})")
 
@@ -155,6 +156,7 @@ def submit_batch(task: str, planned: Planned, settings: Settings, options: dict[
                  dry_run: bool, engine: Any = None, corpus_keys: dict[str, str] | None = None) -> int:
     """`--batch`: the estimate, then (unless a dry run) the job submitted and its ids printed."""
     from author_tui.batch.remote import submit
+    from author_tui.core.pricing import counted
     from author_tui.llm import prompt_profile
     from author_tui.llm.batch_api import build_batch_api
     from author_tui.store.batch_jobs import JobStore
@@ -167,7 +169,7 @@ def submit_batch(task: str, planned: Planned, settings: Settings, options: dict[
         print(f"author-tui: {problem} (entry left out)", file=sys.stderr)
     print_estimate(prepared, settings, batch=True)
     if dry_run or api is None:
-        print(f"dry run: would submit {len(prepared.lines)} requests as one batch; nothing sent")
+        print(f"dry run: would submit {counted(len(prepared.lines), 'request')} as one batch; nothing sent")
         return 1 if planned.problems or prepared.problems else 0
     if not prepared.lines:
         print("nothing to submit")
@@ -177,7 +179,7 @@ def submit_batch(task: str, planned: Planned, settings: Settings, options: dict[
                      model=api.model, rung=rung, options=options, now=datetime.now(UTC))
     finally:
         api.close()
-    print(f"submitted job {job.id}: batch {job.batch_id}, {len(job.lines)} requests ({job.status})")
+    print(f"submitted job {job.id}: batch {job.batch_id}, {counted(len(job.lines), 'request')} ({job.status})")
     print(f"follow it with `author-tui batch status {job.id}`, then `author-tui batch apply {job.id}`")
     return 1 if planned.problems or prepared.problems else 0
 
@@ -214,12 +216,14 @@ def _api_for(job: BatchJob, settings: Settings) -> BatchApi:
 
 
 def _list(store: JobStore) -> int:
+    from author_tui.core.pricing import counted
+
     problems: list[str] = []
     jobs = store.all(problems)
     for problem in problems:
         print(f"author-tui: {problem}", file=sys.stderr)
     for job in jobs:
-        print(f"{job.id}  {job.batch_id or '(not created)'}  {job.status:<11} {len(job.lines)} requests, "
+        print(f"{job.id}  {job.batch_id or '(not created)'}  {job.status:<11} {counted(len(job.lines), 'request')}, "
               f"{len(job.applied)} applied  {job.model} at {job.endpoint}")
     if not jobs:
         print(f"no batch jobs in {store.folder}")

@@ -42,14 +42,15 @@ NOT_WRITTEN = "nothing was written to the file; please report it as a bug"
 
 @dataclass(frozen=True)
 class Job:
-    """One entry to translate: where it is (for messages and the report) and what the model sees."""
+    """One entry to work on (translate or tag): where it is (for messages and the report) and what the
+    model sees."""
 
     path: str
     index: int  # the entry's position in its file (0 for a vault note)
     line: int  # 1-based line where the entry (digest) or its Korean note (vault) starts
     entry: Entry
     # sha256 of the file's bytes as planned: an answer that comes back later (a Batch API job, hours on)
-    # is applied only to a file that still holds them (`author_tui.batch.files_match`).
+    # is applied as planned only to a file that still holds them (`author_tui.batch.remote._Replanned`).
     source: str = ""
 
     @property
@@ -64,7 +65,7 @@ class Job:
 
 @dataclass
 class FilePlan:
-    """A parsed file and the entries in it that need English."""
+    """A parsed file and the entries in it the task works on (those needing English, or all to tag)."""
 
     path: str
     kind: Kind
@@ -79,10 +80,11 @@ class FilePlan:
 
 @dataclass
 class Applied:
-    """The file's new bytes and, per entry index, why its English could not be written."""
+    """The file's new bytes, what each entry got, and per entry index why its edit (English or tags)
+    could not be written."""
 
     data: bytes
-    written: dict[int, str] = field(default_factory=dict)  # index -> the English as inserted
+    written: dict[int, str] = field(default_factory=dict)  # index -> the English (or tags line) as written
     failed: dict[int, str] = field(default_factory=dict)
 
 

@@ -8,10 +8,12 @@ How tokens are estimated before a run (`estimate_request`):
 - prompt: the exact messages the run would send (examples, instructions and format included), counted
   by `prompting.estimate_tokens` (UTF-8 bytes / 3: pessimistic for English, about right for Hangul),
   plus MESSAGE_OVERHEAD per message for the chat format's role markers;
-- completion: for a translation, COMPLETION_PER_CHAR tokens per character of the Korean note plus the
-  JSON wrapper (measured over 161 of the author's notes with both: their English is 0.41 BPE tokens per
-  character of the Korean note, median 0.42, by Qwen2.5's tokenizer; 0.45 errs a little high); for tags,
-  TAGS_COMPLETION; else the template's max_tokens.
+- completion: for a translation (plain text, nothing around it), COMPLETION_PER_CHAR tokens per
+  character of the Korean note (measured over 161 of the author's notes with both: their English is 0.41
+  BPE tokens per character of the Korean note, median 0.42, by Qwen2.5's tokenizer; 0.45 errs a little
+  high); for tags, TAGS_COMPLETION; else the template's max_tokens.
+
+The embedded model runs on this machine: it costs nothing, and says so ("local: $0").
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from author_tui.core.prompting import estimate_tokens
 
 MESSAGE_OVERHEAD = 4
 COMPLETION_PER_CHAR = 0.45
-ANSWER_WRAPPER = 8  # {"english": "..."} and its quotes
 TAGS_COMPLETION = 60
 DEFAULT_COMPLETION = 256
 PER = 1_000_000
+EMBEDDED_MODEL = "embedded"  # the model name the batch commands give the embedded llama.cpp model
 
 
 class ModelPrice(BaseModel):
@@ -84,7 +86,7 @@ def prompt_tokens(messages: Iterable[Mapping[str, str]]) -> int:
 
 def completion_tokens(task: str, note: str, max_tokens: int | None) -> int:
     if task == "translate":
-        return round(len(note.strip()) * COMPLETION_PER_CHAR) + ANSWER_WRAPPER
+        return round(len(note.strip()) * COMPLETION_PER_CHAR)
     if task == "tags":
         return TAGS_COMPLETION
     return max_tokens or DEFAULT_COMPLETION
@@ -102,13 +104,21 @@ HOW_ESTIMATED = ("prompt tokens: the exact messages to be sent, UTF-8 bytes / 3 
 
 def cost_line(prices: Mapping[str, ModelPrice], model: str, prompt: int, completion: int,
               batch: bool | None = None) -> str:
-    """'$0.0123 live, $0.0062 batch' (or one of them), or a note that the model has no price."""
+    """'$0.0123 live, $0.0062 batch' (or one of them), 'local: $0' for the embedded model, or a note that
+    the model has no price."""
     price = price_for(prices, model)
+    if price is None and model == EMBEDDED_MODEL:
+        return "local: $0"
     if price is None:
         return f"no price for model {model!r} in the price table (tokens only)"
     modes = [False, True] if batch is None else [batch]
     return ", ".join(f"{dollars(price.cost(prompt, completion, batch=mode))} {'batch' if mode else 'live'}"
                      for mode in modes)
+
+
+def counted(number: int, noun: str) -> str:
+    """'1 request', '2 requests': said in every closing line, so said right."""
+    return f"{number} {noun}{'s' * (number != 1)}"
 
 
 def dollars(amount: float) -> str:
@@ -118,6 +128,6 @@ def dollars(amount: float) -> str:
 
 def spent_line(prices: Mapping[str, ModelPrice], model: str, usage: Usage, batch: bool = False) -> str:
     """The closing line of a run: tokens spent and what they cost."""
-    tokens = (f"{usage.requests} requests, {usage.cache_hits} cached, "
+    tokens = (f"{counted(usage.requests, 'request')}, {usage.cache_hits} cached, "
               f"{usage.prompt_tokens}+{usage.completion_tokens} tokens")
     return f"spent: {tokens}; {cost_line(prices, model, usage.prompt_tokens, usage.completion_tokens, batch)}"

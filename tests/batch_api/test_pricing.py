@@ -36,6 +36,15 @@ def test_an_unknown_model_gets_tokens_only():
     assert "3 requests, 1 cached, 1000+100 tokens" in line and "$" not in line
 
 
+def test_the_embedded_model_costs_nothing_and_one_request_is_one_request():
+    line = spent_line(TABLE, "embedded", Usage(1000, 100, 0, 1, 0))
+    assert line == "spent: 1 request, 0 cached, 1000+100 tokens; local: $0"
+
+
+def test_a_translation_estimate_is_the_english_alone():  # plain text now: no JSON wrapper around it
+    assert estimate_request("translate", [], note="가" * 100).completion_tokens == 45
+
+
 def test_cost_line_shows_live_and_batch():
     assert cost_line(TABLE, "gpt-4o", 1_000_000, 100_000) == "$3.50 live, $1.75 batch"
     assert cost_line(TABLE, "gpt-4o", 1_000_000, 100_000, batch=True) == "$1.75 batch"
