@@ -37,9 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--since", metavar="WHEN", help="only calls since a date (2026-11-30), a time "
                         "(2026-11-30T09:00, UTC unless it says otherwise) or an age (3d, 2h, 30m)")
-    parser.add_argument("--task", metavar="T", help="only this task (draft, translate, tags, ...)")
+    parser.add_argument("--task", metavar="TASK",
+                        help="only this task: draft (Korean notes), translate (English) or tags")
     parser.add_argument("--limit", type=int, default=None, metavar="N",
-                        help="at most the last N calls (default: 20, or all with --since or --json)")
+                        help="at most the last N calls, 0 or more (default: 20, or all with --since or --json)")
     parser.add_argument("--full", action="store_true", help="also print each call's messages and reply")
     parser.add_argument("--json", action="store_true", help="one JSON object per call and line, everything in it")
     parser.set_defaults(func=run)
@@ -48,10 +49,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from author_tui.store.calllog import open_call_log
 
+    if args.limit is not None and args.limit < 0:
+        raise ConfigError(f"--limit {args.limit}: must be 0 or more", hint="drop --limit to see the last 20 calls")
     since = parse_since(args.since, datetime.now(UTC)) if args.since else None
     limit = args.limit if args.limit is not None else (None if since or args.json else 20)
     log = open_call_log(load_settings())
-    calls = log.calls(since=since, task=args.task, limit=limit, newest_first=True)[::-1]
+    # --limit 0 asks for no calls (the store's own limit of 0 would mean "no limit").
+    calls = [] if limit == 0 else log.calls(since=since, task=args.task, limit=limit, newest_first=True)[::-1]
     for call in calls:
         if args.json:
             print(json.dumps(call.as_json(), ensure_ascii=False))

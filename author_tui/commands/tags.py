@@ -40,6 +40,7 @@ examples:
   author-tui tags ~/vault/arXiv/2025 --corpus ~/vault/arXiv --format jsonl > tags.jsonl
   author-tui tags drafts/2025-06-18.txt --corpus ~/vault/arXiv --apply            # add the chosen tags
   author-tui tags "~/vault/arXiv/2025/250630 SPIRAL.md" --corpus ~/vault/arXiv --apply --replace
+  author-tui tags ~/vault/arXiv/2024 --corpus ~/vault/arXiv --batch --apply       # via the Batch API
 
 The corpus defaults to the `archive` setting (see `author-tui config`). jsonl: one object per entry,
 {"path", "title", "current", "suggested": [{"tag", "score"}], "chosen"}; a digest entry's path is
@@ -70,7 +71,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="with --apply: the chosen tags replace the current ones (default: added to them)")
     add_batch_flags(parser, dry_run=True)
     add_common_flags(parser)
+    _reword(parser, {
+        "--batch": "with --apply: submit the model's picks to the provider's Batch API (about half the price, "
+                   "back within 24 h; needs a model that picks tags, see tag_rerank) and write them later "
+                   "with `author-tui batch apply`",
+        "--concurrency": argparse.SUPPRESS,  # one entry at a time: the output streams in file order
+        "--archive": argparse.SUPPRESS,  # the corpus is --corpus (the archive setting is its default)
+    })
     parser.set_defaults(func=run)
+
+
+def _reword(parser: argparse.ArgumentParser, helps: dict[str, str]) -> None:
+    """Shared flags whose meaning differs for tags get their own help (or none, when tags ignores them)."""
+    for action in parser._actions:
+        for flag in set(action.option_strings) & helps.keys():
+            action.help = helps[flag]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -116,6 +116,21 @@ def test_the_log_command_prints_lines_and_json(tmp_path: Path, capsys, monkeypat
     assert "tag reply" in capsys.readouterr().out
 
 
+def test_log_limit_counts_calls_and_zero_means_none(tmp_path: Path, capsys, monkeypatch):
+    data = tmp_path / "data"
+    monkeypatch.setenv("AUTHOR_TUI_DATA_DIR", str(data))
+    log = CallLog(data, 3650)
+    for n in range(3):
+        log.record(record(n, task="translate", reply_text=f"reply {n}"))
+    log.close()
+    assert main(["log", "--json", "--limit", "2"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+    assert main(["log", "--json", "--limit", "0"]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["log", "--limit", "-1"]) != 0
+    assert "0 or more" in capsys.readouterr().err
+
+
 def test_every_live_call_of_a_run_is_logged_with_its_messages_and_reply(tmp_path: Path, cli):
     from tests.batch.conftest import write_notes
 

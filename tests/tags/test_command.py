@@ -304,3 +304,13 @@ def test_entries_are_shown_in_file_order_and_a_file_is_said_written_once_its_ent
     shown.flush()
     assert capsys.readouterr().err == f"author-tui: {second}: not written (read-only)\n"
     assert shown.not_written == 1
+
+
+def test_tags_help_shows_what_tags_uses(capsys) -> None:
+    from author_tui.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["tags", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "--concurrency" not in shown and "--archive" not in shown
+    assert "needs a model that picks tags" in shown and "--write-read-only" in shown
