@@ -29,31 +29,23 @@ from author_tui.errors import StoreError
 
 FILE = "calls.sqlite"
 REDACTED = "[redacted]"
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS calls (
-    id INTEGER PRIMARY KEY,
-    started TEXT NOT NULL,            -- ISO 8601, UTC
-    task TEXT NOT NULL,
-    prompt_name TEXT NOT NULL,
-    prompt_hash TEXT NOT NULL,
-    model TEXT NOT NULL,
-    endpoint TEXT NOT NULL,
-    rung TEXT,
-    prompt_tokens INTEGER NOT NULL,
-    completion_tokens INTEGER NOT NULL,
-    cached_tokens INTEGER NOT NULL,
-    requests INTEGER NOT NULL,
-    seconds REAL NOT NULL,
-    cached INTEGER NOT NULL,
-    outcome TEXT NOT NULL,
-    messages TEXT NOT NULL,           -- JSON list of {role, content}
-    reply TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS calls_started ON calls (started);
-CREATE INDEX IF NOT EXISTS calls_task ON calls (task, started);
-"""
-COLUMNS = ("id", "started", "task", "prompt_name", "prompt_hash", "model", "endpoint", "rung", "prompt_tokens",
-           "completion_tokens", "cached_tokens", "requests", "seconds", "cached", "outcome", "messages", "reply")
+# The one list of the table's columns (SQL type each); SCHEMA, COLUMNS and LoggedCall follow it.
+# `started` is ISO 8601 in UTC; `messages` a JSON list of {role, content}; `attempts` the HTTP requests
+# sent, retries included. A column added later comes with a DEFAULT, so an older log gains it (ALTER).
+TABLE: tuple[tuple[str, str], ...] = (
+    ("id", "INTEGER PRIMARY KEY"), ("started", "TEXT NOT NULL"), ("task", "TEXT NOT NULL"),
+    ("prompt_name", "TEXT NOT NULL"), ("prompt_hash", "TEXT NOT NULL"), ("model", "TEXT NOT NULL"),
+    ("endpoint", "TEXT NOT NULL"), ("rung", "TEXT"), ("prompt_tokens", "INTEGER NOT NULL"),
+    ("completion_tokens", "INTEGER NOT NULL"), ("cached_tokens", "INTEGER NOT NULL"),
+    ("requests", "INTEGER NOT NULL"), ("attempts", "INTEGER NOT NULL DEFAULT 0"), ("seconds", "REAL NOT NULL"),
+    ("cached", "INTEGER NOT NULL"), ("outcome", "TEXT NOT NULL"), ("messages", "TEXT NOT NULL"),
+    ("reply", "TEXT NOT NULL"),
+)
+ADDED_LATER = ("attempts",)
+COLUMNS = tuple(name for name, _ in TABLE)
+SCHEMA = (f"CREATE TABLE IF NOT EXISTS calls ({', '.join(f'{name} {kind}' for name, kind in TABLE)});\n"
+          "CREATE INDEX IF NOT EXISTS calls_started ON calls (started);\n"
+          "CREATE INDEX IF NOT EXISTS calls_task ON calls (task, started);\n")
 
 
 @dataclass(frozen=True)
@@ -72,6 +64,7 @@ class LoggedCall:
     completion_tokens: int
     cached_tokens: int
     requests: int
+    attempts: int
     seconds: float
     cached: bool
     outcome: str
@@ -102,15 +95,19 @@ class CallLog:
         """Append one call; an unwritable log costs a line on stderr at most, never the call itself."""
         if self.days <= 0:
             return
-        row = (_utc(call.started), call.task, call.prompt_name, call.prompt_hash, call.model,
-               bare_endpoint(call.endpoint), call.rung, call.usage.prompt_tokens, call.usage.completion_tokens,
-               call.usage.cached_tokens, call.usage.requests, round(call.seconds, 3), int(call.cached),
-               self._blank(call.outcome), self._blank(json.dumps(call.messages, ensure_ascii=False)),
-               self._blank(call.reply_text))
+        usage = call.usage
+        row = {"started": _utc(call.started), "task": call.task, "prompt_name": call.prompt_name,
+               "prompt_hash": call.prompt_hash, "model": call.model, "endpoint": bare_endpoint(call.endpoint),
+               "rung": call.rung, "prompt_tokens": usage.prompt_tokens, "completion_tokens": usage.completion_tokens,
+               "cached_tokens": usage.cached_tokens, "requests": usage.requests, "attempts": usage.attempts,
+               "seconds": round(call.seconds, 3), "cached": int(call.cached), "outcome": self._blank(call.outcome),
+               "messages": self._blank(json.dumps(call.messages, ensure_ascii=False)),
+               "reply": self._blank(call.reply_text)}
         try:
             with self._lock:
                 db = self._open()
-                db.execute(f"INSERT INTO calls ({', '.join(COLUMNS[1:])}) VALUES ({', '.join('?' * 16)})", row)
+                db.execute(f"INSERT INTO calls ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                           tuple(row.values()))
                 db.commit()
         except (StoreError, sqlite3.Error) as error:
             if not self.unwritable:  # said once: a full disk must not fail every model call, nor go unnoticed
@@ -176,6 +173,7 @@ class CallLog:
                 # a power cut may lose the last calls). Full sync cost ~5 ms a call, under the lock.
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.executescript(SCHEMA)
+                _add_missing_columns(self._db)
             except (OSError, sqlite3.Error) as error:
                 self._db = None
                 raise StoreError(f"{self.path}: the call log cannot be opened ({error})",
@@ -195,6 +193,15 @@ class CallLog:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
         return text
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """A log written by an older version lacks the columns added since: add them (with their DEFAULT)."""
+    present = {row[1] for row in db.execute("PRAGMA table_info(calls)")}
+    for name, kind in TABLE:
+        if name in ADDED_LATER and name not in present:
+            db.execute(f"ALTER TABLE calls ADD COLUMN {name} {kind}")
+    db.commit()
 
 
 def _utc(moment: datetime) -> str:

@@ -39,6 +39,36 @@ def test_a_record_comes_back_with_every_field(tmp_path: Path):
     assert call.messages == [{"role": "user", "content": "노트를 번역하세요"}] and call.reply == '{"english": "Hi."}'
 
 
+def test_the_http_attempts_reach_the_log_and_every_column_is_a_field(tmp_path: Path):
+    import dataclasses
+
+    from author_tui.store.calllog import COLUMNS, LoggedCall
+
+    assert tuple(f.name for f in dataclasses.fields(LoggedCall)) == COLUMNS  # one list, not four copies
+    log = CallLog(tmp_path, 30, clock=lambda: NOW)
+    log.record(record(5, usage=Usage(120, 30, 0, 1, 0, attempts=3)))
+    [call] = log.calls()
+    assert call.attempts == 3 and call.as_json()["attempts"] == 3
+
+
+def test_a_log_from_before_the_attempts_column_gains_it(tmp_path: Path):
+    old = sqlite3.connect(tmp_path / "calls.sqlite")
+    old.execute("CREATE TABLE calls (id INTEGER PRIMARY KEY, started TEXT NOT NULL, task TEXT NOT NULL, "
+                "prompt_name TEXT NOT NULL, prompt_hash TEXT NOT NULL, model TEXT NOT NULL, endpoint TEXT NOT NULL, "
+                "rung TEXT, prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, "
+                "cached_tokens INTEGER NOT NULL, requests INTEGER NOT NULL, seconds REAL NOT NULL, "
+                "cached INTEGER NOT NULL, outcome TEXT NOT NULL, messages TEXT NOT NULL, reply TEXT NOT NULL)")
+    old.execute("INSERT INTO calls (started, task, prompt_name, prompt_hash, model, endpoint, rung, prompt_tokens, "
+                "completion_tokens, cached_tokens, requests, seconds, cached, outcome, messages, reply) VALUES "
+                "('2026-12-01T08:50:00.000+00:00', 'draft', 'draft', 'h', 'm', 'e', NULL, 1, 2, 0, 1, 0.5, 0, "
+                "'ok', '[]', 'old')")
+    old.commit()
+    old.close()
+    log = CallLog(tmp_path, 30, clock=lambda: NOW)
+    log.record(record(5, usage=Usage(120, 30, 0, 1, 0, attempts=2)))
+    assert [(c.reply, c.attempts) for c in log.calls()] == [("old", 0), ('{"english": "Hi."}', 2)]
+
+
 def test_queries_by_time_and_task_and_the_last_call_of_a_task(tmp_path: Path):
     log = CallLog(tmp_path, 30, clock=lambda: NOW)
     for minutes, task in ((50, "draft"), (40, "translate"), (30, "tags"), (20, "translate")):
