@@ -13,7 +13,7 @@ import pytest
 from tests.batch_api.conftest import Cli
 from tests.support.scripted_batches import ScriptedBatches
 from tests.support.scripted_server import ScriptedServer, structured_content
-from tests.tags.archive import NOTES
+from tests.tags.archive import write_corpus
 
 DIGEST = """\
 2025년 4월 1일
@@ -40,13 +40,7 @@ def _picking(body: dict) -> str:
 
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    root = tmp_path / "corpus"
-    root.mkdir()
-    for i, (date, title, note, tags) in enumerate(NOTES):
-        hashes = " ".join(f"#{t}" for t in tags.split())
-        text = f"https://arxiv.org/abs/2001.{i:05d}\n\n*{title}* (Some Author)\n\n{note}\n\n{hashes}"
-        (root / f"{date[2:4]}{date[5:7]}{date[8:10]} {title}.md").write_text(text, encoding="utf-8")
-    return root
+    return write_corpus(tmp_path / "corpus")
 
 
 def test_tags_batch_submits_the_picks_and_apply_changes_only_tag_lines(

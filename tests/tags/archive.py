@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from author_tui.core.model import ArchiveDoc, Entry
 
@@ -32,3 +33,18 @@ def doc(i: int, date: str, title: str, note: str, tags: str) -> ArchiveDoc:
 
 def archive() -> list[ArchiveDoc]:
     return [doc(i, *note) for i, note in enumerate(NOTES)]
+
+
+def note_text(i: int, title: str, note: str, tags: str) -> str:
+    """The NOTES entry as a vault note file: link, title line, Korean note, tags line."""
+    hashes = " ".join(f"#{t}" for t in tags.split())
+    return f"https://arxiv.org/abs/2001.{i:05d}\n\n*{title}* (Some Author)\n\n{note}\n\n{hashes}"
+
+
+def write_corpus(root: Path) -> Path:
+    """NOTES as a vault folder of notes named like the author's (`YYMMDD Title.md`), for the commands."""
+    root.mkdir(parents=True)
+    for i, (date, title, note, tags) in enumerate(NOTES):
+        (root / f"{date[2:4]}{date[5:7]}{date[8:10]} {title}.md").write_text(note_text(i, title, note, tags),
+                                                                               encoding="utf-8")
+    return root

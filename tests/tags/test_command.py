@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from author_tui.cli import main
-from tests.tags.archive import NOTES
+from tests.tags.archive import note_text, write_corpus
 
 DIGEST = """\
 2025년 4월 1일
@@ -25,19 +25,9 @@ Policy optimization improves math reasoning
 #math"""
 
 
-def _note(i: int, date: str, title: str, note: str, tags: str) -> str:
-    hashes = " ".join(f"#{t}" for t in tags.split())
-    return f"https://arxiv.org/abs/2001.{i:05d}\n\n*{title}* (Some Author)\n\n{note}\n\n{hashes}"
-
-
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
-    root = tmp_path / "vault"
-    root.mkdir()
-    for i, (date, title, note, tags) in enumerate(NOTES):
-        name = f"{date[2:4]}{date[5:7]}{date[8:10]} {title}.md"
-        (root / name).write_text(_note(i, date, title, note, tags), encoding="utf-8")
-    return root
+    return write_corpus(tmp_path / "vault")
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> tuple[int, str, str]:
@@ -73,8 +63,8 @@ def test_an_entry_in_the_corpus_is_not_its_own_neighbour(
 ) -> None:
     # A note whose only tag nobody else uses: were it its own neighbour, that tag would lead.
     own = corpus / "250401 Grokking in small language model training.md"
-    own.write_text(_note(99, "2025-04-01", "Grokking in small language model training", "언어 모델 그로킹.",
-                         "grokking"), encoding="utf-8")
+    own.write_text(note_text(99, "Grokking in small language model training", "언어 모델 그로킹.", "grokking"),
+                   encoding="utf-8")
     copy = tmp_path / "copy.md"  # the same paper elsewhere: excluded by link and title
     copy.write_bytes(own.read_bytes())
     code, out, _ = _run(capsys, own, copy, "--corpus", corpus, "--format", "jsonl")
