@@ -47,7 +47,9 @@ class EntryScreen(GeneratingScreen):
         Binding("ctrl+g", "regenerate('tags')", "Tags"),
         Binding("ctrl+o", "external_edit", "$EDITOR"),
         Binding("ctrl+l", "last_call", "Last call", show=False),  # in the palette; the footer is full
-        Binding("escape", "cancel_or_back", "Cancel/Back"),
+        # priority: Esc is the way out, so it must not wait in the editor's message queue behind a stream (or a
+        # stalled handler) as a key on its way up the widget tree does; ctrl+p is a priority binding too.
+        Binding("escape", "cancel_or_back", "Cancel/Back", priority=True),
     ]
 
     def __init__(self, slot: Slot, entry: Entry, *, restored: bool = False, draft_at_once: bool = False) -> None:

@@ -3,10 +3,12 @@ crashed embedded model named in the status bar while editing and saving go on, a
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.command import CommandPalette
 
 from author_tui.config import Settings
 from author_tui.errors import EmbeddedModelCrashed
@@ -154,3 +156,47 @@ async def test_esc_is_never_stuck_when_the_end_of_a_generation_was_not_heard(
         await pilot.press("n")
         await pilot.pause()
         assert not editor(app).generating and not editor(app).has_class("-generating")
+
+
+async def test_esc_works_while_the_editors_message_queue_is_stalled(make_app: MakeApp, answers: Any) -> None:
+    """Issue 11 item 7's symptom: Esc did nothing while ctrl+p still worked. ctrl+p is a priority binding,
+    checked before a key travels; Esc travelled through the editor's message queue, so a queue that is
+    stalled (or far behind, with both cores busy with llama.cpp) held it, and the GenerationFinished behind
+    it. Here the queue is held on purpose from the moment the draft starts until the end. (No Pilot.press
+    meanwhile: it waits for the screen to go idle, which a held queue never does.)"""
+    app, seen = make_app(model=True), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await ready(pilot)
+        await paste_paper(pilot)
+        screen = editor(app)
+        release = asyncio.Event()
+        answers.latency = 0.3  # the draft is still under way when the queue is held
+
+        async def stall() -> None:
+            await release.wait()
+
+        async def press(key: str) -> None:
+            await app._press_keys([key])
+
+        async def soon(condition: Any, timeout: float = 10.0) -> None:
+            for _ in range(int(timeout / 0.02)):
+                if condition():
+                    return
+                await asyncio.sleep(0.02)
+            raise AssertionError(f"timed out waiting for {condition}")
+
+        await pilot.press("ctrl+r")
+        screen.call_later(stall)  # the editor handles nothing more until released
+        try:
+            await soon(lambda: not screen.generating_worker_running)
+            assert screen.generating  # its GenerationFinished waits in the held queue
+            await press("ctrl+p")  # a priority binding: works, as reported
+            await soon(lambda: isinstance(app.screen, CommandPalette))
+            await press("escape")
+            await soon(lambda: app.screen is screen)
+            await press("escape")
+            await soon(lambda: isinstance(app.screen, ConfirmScreen), timeout=3)
+        finally:
+            release.set()  # a held queue would also hold the app's shutdown
+        await pilot.press("n")
+        assert app.screen is screen and not screen.generating
