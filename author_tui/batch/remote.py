@@ -7,14 +7,17 @@ changed since it was planned is left alone; only the answer changes). So submitt
 (`Authoring.translate`) with a client that records each request instead of sending it, and applying runs
 the live executor with a client that answers each entry from the batch's results.
 
-    prepared = prepare(planned, authoring, "translate", model, temperature, rung)   # lines + estimate
+    use_cases = lambda client: Authoring(client, prompts, similar=...)               # over any client
+    prepared = prepare(planned, use_cases, "translate", model, temperature, rung)   # lines + estimate
     job = submit(prepared, api, store, ...)          # saved before the upload; the batch id after
-    report = apply(job, results, authoring, Translate(...), store)                   # written or why not
+    report = apply(job, results, use_cases, Translate(...), store)                   # written or why not
+
+The use cases are built anew over each client (never a copy of one Authoring with its client swapped:
+a copy would share the original's lock and running totals).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -32,7 +35,17 @@ from author_tui.batch.run import Executor
 from author_tui.batch.tasks import Outcome, Task
 from author_tui.core.authoring import Authoring
 from author_tui.core.batch import FilePlan, Job
-from author_tui.core.port import CallRecord, CancelToken, ModelReply, ModelRequest, OnCall, OnDelta, T, Usage
+from author_tui.core.port import (
+    CallRecord,
+    CancelToken,
+    ModelClient,
+    ModelReply,
+    ModelRequest,
+    OnCall,
+    OnDelta,
+    T,
+    Usage,
+)
 from author_tui.core.pricing import Estimate, estimate_request
 from author_tui.errors import AuthorTuiError, BatchUnsupported, ModelError
 from author_tui.llm.batch_api import (
@@ -49,6 +62,7 @@ from author_tui.llm.structured import Rung
 from author_tui.store.batch_jobs import BatchJob, JobLine, JobStore, custom_id, new_job_id
 
 JOB_KEY = "author_tui_job"  # the batch's metadata key naming its job (found again after a crash)
+UseCases = Callable[[ModelClient], Authoring]  # the use cases over a given client
 
 
 def entry_hash(job: Job) -> str:
@@ -96,12 +110,12 @@ def asking_tags(corpus_keys: Mapping[str, str]) -> Ask:
     return ask
 
 
-def prepare(planned: Planned, authoring: Authoring, task: str, model: str, temperature: float,
+def prepare(planned: Planned, use_cases: UseCases, task: str, model: str, temperature: float,
             rung: str, ask: Ask = asking_translate) -> Prepared:
     """One batch line per planned entry: the request the live path would send, and its token estimate.
     An entry the use case answers without a model (the tag engine alone) gets no line."""
     recorder = _Recorder()
-    asking = dataclasses.replace(authoring, client=recorder)
+    asking = use_cases(recorder)
     prepared = Prepared()
     for job in planned.jobs:
         try:
@@ -247,15 +261,15 @@ def live_translator(authoring: Authoring) -> Executor:
     return translator(authoring, CancelToken())
 
 
-def apply(job: BatchJob, results: Mapping[str, LineResult], authoring: Authoring, task: Task,
+def apply(job: BatchJob, results: Mapping[str, LineResult], use_cases: UseCases, task: Task,
           store: JobStore, executor: Callable[[Authoring], Executor] = live_translator) -> Applied:
-    """Apply every answered line not applied yet, through the live executor (`executor(authoring)`, over
-    a client answering from `results`) and the engine's writes. A line whose file changed since it was
+    """Apply every answered line not applied yet, through the live executor (`executor(use_cases(client))`,
+    the client answering from `results`) and the engine's writes. A line whose file changed since it was
     submitted is skipped: its entry is never overwritten. A read-only file is written only when the job
     was submitted with --write-read-only, saved in its options."""
     write_read_only = bool(job.options.get("write_read_only"))
     answers = _Answers(job.rung)
-    execute = executor(dataclasses.replace(authoring, client=answers, similar=None))
+    execute = executor(use_cases(answers))
     report = Applied(already=len(job.applied))
     answered: list[tuple[JobLine, Outcome]] = []
     planned = _Replanned(task)

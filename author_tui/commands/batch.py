@@ -116,21 +116,24 @@ def prepare_requests(planned: Planned, settings: Settings, task: str, engine: An
                      corpus_keys: dict[str, str] | None = None) -> tuple[Prepared, str]:
     """Every planned entry's request, as the live path would send it, without sending anything.
     Translating: few-shot examples from the archive; tagging: candidates from `engine`."""
-    from author_tui.batch.remote import _Recorder, asking_tags, asking_translate, prepare
+    from author_tui.batch.remote import asking_tags, asking_translate, prepare
     from author_tui.core.authoring import Authoring
     from author_tui.core.retrieval import SimilarityIndex
     from author_tui.llm import load_docs
     from author_tui.llm.cache import EndpointMemory
 
     docs = load_docs(settings) if planned.jobs and task == "translate" else []
-    authoring = Authoring(_Recorder(), prompts_for(settings), similar=SimilarityIndex.build(docs) if docs else None,
-                          tags=engine, rerank_tags=True)
+    prompts, similar = prompts_for(settings), SimilarityIndex.build(docs) if docs else None
+
+    def use_cases(client: Any) -> Authoring:
+        return Authoring(client, prompts, similar=similar, tags=engine, rerank_tags=True)
+
     model = model_name(settings)
     memory = EndpointMemory(settings.cache_dir)
     rung = (memory.rung(settings.base_url, model) if settings.base_url else None) or "json_schema"
     memory.close()
     ask = asking_tags(corpus_keys or {}) if task == "tags" else asking_translate
-    return prepare(planned, authoring, task, model, settings.temperature, rung, ask), rung
+    return prepare(planned, use_cases, task, model, settings.temperature, rung, ask), rung
 
 
 def prompts_for(settings: Settings, profile: str | None = None) -> Any:
@@ -266,8 +269,8 @@ def _apply(job: BatchJob, api: BatchApi | None, store: JobStore, settings: Setti
     from author_tui.batch.remote import apply, rerun_command, spent
 
     results = _results(job, api, store, settings)
-    authoring, task, executor = _task_of(job, settings)
-    report = apply(job, results, authoring, task, store, executor)
+    use_cases, task, executor = _task_of(job, settings)
+    report = apply(job, results, use_cases, task, store, executor)
     for line, why in report.skipped:
         print(f"author-tui: {line.path}:{line.line}: {line.title[:50]!r}: not applied: {why}", file=sys.stderr)
     for line, warning in report.warnings:
@@ -281,20 +284,23 @@ def _apply(job: BatchJob, api: BatchApi | None, store: JobStore, settings: Setti
 
 
 def _task_of(job: BatchJob, settings: Settings) -> tuple[Any, Any, Any]:
-    """The use cases, the engine's task and the live executor the job's answers are applied through."""
+    """The use cases (over a given client), the engine's task and the live executor the job's answers are
+    applied through."""
     from author_tui.batch.live import corpus_keys, tagger
-    from author_tui.batch.remote import _Recorder, live_translator
+    from author_tui.batch.remote import live_translator
     from author_tui.batch.tasks import Tag, Translate
     from author_tui.core.authoring import Authoring
 
+    # No examples: the answers come from the batch's results, whatever the request would hold.
     prompts = prompts_for(settings, str(job.options.get("profile") or "") or None)
     if job.task != "tags":
         style: Any = job.options.get("style", "block")
-        return Authoring(_Recorder(), prompts), Translate(bool(job.options.get("force")), style), live_translator
+        translate = Translate(bool(job.options.get("force")), style)
+        return lambda client: Authoring(client, prompts), translate, live_translator
     engine, keys = tag_engine(str(job.options.get("corpus", "")).split(os.pathsep))
-    authoring = Authoring(_Recorder(), prompts, tags=engine, rerank_tags=True)
     replace = bool(job.options.get("replace"))
-    return authoring, Tag(), lambda answering: tagger(engine, answering, corpus_keys(keys), replace)
+    return (lambda client: Authoring(client, prompts, tags=engine, rerank_tags=True), Tag(),
+            lambda answering: tagger(engine, answering, corpus_keys(keys), replace))
 
 
 def tag_engine(corpus: list[str]) -> tuple[Any, list[str]]:
