@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from author_tui.config import load_settings
+from author_tui.errors import ConfigError
 
 if TYPE_CHECKING:
     from author_tui.batch import Planned
@@ -80,14 +81,12 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "list":
         return _list(store)
     if args.action in ("cancel", "forget") and not args.id:  # never the newest job by default: not undoable
-        from author_tui.errors import ConfigError
-
         raise ConfigError(f"batch {args.action} needs the job's ID", hint="see `author-tui batch list`")
     job = store.find(args.id)
     if args.action == "forget":
         store.forget(job.id)
-        print(f"forgot job {job.id}" + (f" (batch {job.batch_id} at the provider is left as it is)"
-                                        if job.batch_id else ""))
+        left = f" (batch {job.batch_id} at the provider is left as it is)" if job.batch_id else ""
+        print(f"forgot job {job.id}{left}")
         return 0
     if args.action == "apply" and store.results(job.id) is not None:
         return _apply(job, None, store, settings)  # downloaded before: no network, no key needed
@@ -194,7 +193,6 @@ def print_spent(settings: Settings, usage: Usage, batch: bool = False) -> None:
 def spent_text(settings: Settings, usage: Usage, batch: bool = False) -> str:
     """Every run's closing line: what it spent, in tokens and (with a known price) dollars."""
     from author_tui.core.pricing import spent_line
-
     return spent_line(settings.prices, model_name(settings), usage, batch)
 
 
@@ -294,8 +292,7 @@ def _task_of(job: BatchJob, settings: Settings) -> tuple[Any, Any, Any]:
     # No examples: the answers come from the batch's results, whatever the request would hold.
     prompts = prompts_for(settings, str(job.options.get("profile") or "") or None)
     if job.task != "tags":
-        style: Any = job.options.get("style", "block")
-        translate = Translate(bool(job.options.get("force")), style)
+        translate = Translate(bool(job.options.get("force")), job.options.get("style", "block"))  # type: ignore[arg-type]
         return lambda client: Authoring(client, prompts), translate, live_translator
     engine, keys = tag_engine(str(job.options.get("corpus", "")).split(os.pathsep))
     replace = bool(job.options.get("replace"))
@@ -318,7 +315,6 @@ def tags_batch(planned: Planned, settings: Settings, engine: Any, keys: list[str
                args: argparse.Namespace, reranks: bool) -> int:
     """`tags --dry-run` / `tags --batch`: the model's picks among the engine's candidates, as one batch."""
     from author_tui.batch.live import corpus_keys
-    from author_tui.errors import ConfigError
 
     if not reranks or args.no_llm:
         if args.batch:
