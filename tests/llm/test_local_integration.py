@@ -29,8 +29,8 @@ from author_tui.core.outputs import NoteDraft, Translation
 from author_tui.core.text import has_hangul
 from author_tui.errors import ModelError
 from author_tui.llm import build_authoring
-from author_tui.llm.local_model import SPECS, ensure_weights, locate_parts
 from author_tui.llm.embedded import ensure_local_server, stop_local_server
+from author_tui.llm.local_model import SPECS, ensure_weights, locate_parts
 
 pytestmark = pytest.mark.local_model
 
