@@ -28,7 +28,8 @@ import termios
 import time
 from pathlib import Path
 
-from tests.support.scripted_server import ScriptedReply, ScriptedServer, structured_content
+from tests.support.scripted_answers import structured_content
+from tests.support.scripted_server import ScriptedReply, ScriptedServer
 
 ROOT = Path(__file__).resolve().parents[1]
 DIGEST = "2025년 6월 18일\nA Paper\n(A. Author)\nAn abstract.\n짧은 노트군요.\nA short note.\n#llm"

@@ -11,7 +11,8 @@ import pytest
 
 from author_tui.cli import main
 from author_tui.llm.runtime import check_build
-from tests.support.scripted_server import ScriptedServer, answering
+from tests.support.scripted_answers import answering
+from tests.support.scripted_server import ScriptedServer
 
 PORTABLE_INFO = "CPU : SSE3 = 1 | SSSE3 = 1 | AVX = 1 | AVX2 = 1 | F16C = 1 | FMA = 1 | BMI2 = 1 | OPENMP = 1 |"
 NATIVE_AMX_INFO = PORTABLE_INFO + " AVX512 = 1 | AMX_INT8 = 1 |"

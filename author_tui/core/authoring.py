@@ -25,7 +25,6 @@ schemas (NoteDraft, Translation, TagSuggestions) are `core.outputs`.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -45,7 +44,7 @@ from author_tui.core.checks import (
     first_sentences,
 )
 from author_tui.core.model import ArchiveDoc, Entry
-from author_tui.core.outputs import NoteDraft, TagPick, TagSuggestions, Translation
+from author_tui.core.outputs import NoteDraft, TagPick, TagSuggestions, Translation, clean_answer
 from author_tui.core.port import CancelToken, ModelClient, ModelReply, ModelRequest, OnDelta, Shot, T, Usage
 from author_tui.core.prompting import VARIABLE, ExampleBudget, Message, PromptTemplate, clip
 from author_tui.errors import EntryError
@@ -54,11 +53,6 @@ ALTERNATIVES = 8  # tags offered beside the chosen ones
 # The guided retry when a template has no `retry:` of its own; `retry: false` turns it off.
 DEFAULT_RETRY = (
     "That answer has problems: {{ problems }}. Write it again, fixing exactly those, and answer with the text only."
-)
-QUOTE_PAIRS = {('"', '"'), ("'", "'"), ("“", "”"), ("「", "」")}
-ANSWER_FENCE = re.compile(r"^```\w*\s*|\s*```$")
-ANSWER_LABEL = re.compile(
-    r"^(?:korean note|note|english|translation|english translation|코멘트|노트|번역)\s*[:：]\s*", re.IGNORECASE
 )
 
 
@@ -330,16 +324,6 @@ def _draft_shot(template: PromptTemplate) -> Callable[[Entry], tuple[dict[str, s
         return question, {"note": entry.note.strip()}
 
     return shot
-
-
-def clean_answer(text: str) -> str:
-    """A plain-text answer without what small models wrap it in: a label line ("Korean note:",
-    "Translation:"), surrounding quotes or a code fence."""
-    text = ANSWER_FENCE.sub("", text.strip()).strip()
-    text = ANSWER_LABEL.sub("", text, count=1).strip()
-    if len(text) > 1 and (text[0], text[-1]) in QUOTE_PAIRS:
-        text = text[1:-1].strip()
-    return text
 
 
 def _translate_shot(entry: Entry) -> tuple[dict[str, str], dict[str, Any]]:

@@ -6,6 +6,8 @@ them (for tags), and the reply cache keys on them; they are data, with no behavi
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, Field, field_validator
 
 from author_tui.core.hashtag import house_shape
@@ -52,3 +54,21 @@ class TagSuggestions(TagPick):
     """The chosen tags, plus the archive's other likely ones (offered to toggle on, never chosen for you)."""
 
     alternatives: list[str] = Field(default_factory=list, description="Other likely tags, best first.")
+
+
+# What small models wrap a plain-text answer in: a label line, quotes, a code fence.
+QUOTE_PAIRS = {('"', '"'), ("'", "'"), ("“", "”"), ("「", "」")}
+ANSWER_FENCE = re.compile(r"^```\w*\s*|\s*```$")
+ANSWER_LABEL = re.compile(
+    r"^(?:korean note|note|english|translation|english translation|코멘트|노트|번역)\s*[:：]\s*", re.IGNORECASE
+)
+
+
+def clean_answer(text: str) -> str:
+    """A plain-text answer without what small models wrap it in: a label line ("Korean note:",
+    "Translation:"), surrounding quotes or a code fence."""
+    text = ANSWER_FENCE.sub("", text.strip()).strip()
+    text = ANSWER_LABEL.sub("", text, count=1).strip()
+    if len(text) > 1 and (text[0], text[-1]) in QUOTE_PAIRS:
+        text = text[1:-1].strip()
+    return text

@@ -1,14 +1,12 @@
 """The one seam between author-tui and a language model: an OpenAI-compatible chat endpoint.
 
-Why it exists: `core.authoring` asks for "this structure, from these messages" (or, for free text, "this
-text"); this module turns that into HTTP with everything a real endpoint needs: the reply cache, plain text
-for free text (no JSON, no grammar: a note and its English stream as written), the structured-output ladder
-for the rest (with one repair retry that quotes the validation error), streaming with a cancel token
-checked between chunks when someone watches the reply arrive (`on_delta`, the TUI) and one plain request
-otherwise (batch runs: less CPU, kept-alive connections), retries with backoff on transient failures, a
-bound on requests in flight, token usage, and one CallRecord per call for whoever observes them (`on_call`,
-the call log). A fresh request (regenerate) skips the cache, is sampled anew (its own seed, a livelier
-temperature) and its reply replaces the cached one.
+Why it exists: `core.authoring` asks for "this text" (a note, its English: plain text, streamed as
+written, no JSON or grammar) or "this structure" (tags: the structured-output ladder, one repair retry
+quoting the validation error); this module turns that into HTTP with what a real endpoint needs: the
+reply cache, streaming with a cancel token when someone watches (`on_delta`, the TUI) and one plain
+request otherwise (batch runs: less CPU, kept-alive connections), retries with backoff, a bound on
+requests in flight, token usage, and one CallRecord per call (`on_call`, the call log). A fresh request
+(regenerate) skips the cache, is sampled anew (own seed, livelier temperature) and replaces the cached reply.
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from author_tui.core.text import HANGUL
-from tests.support.scripted_server import ScriptedReply, structured_content
+from tests.support.scripted_answers import structured_content
+from tests.support.scripted_server import ScriptedReply
 
 NOTE = re.compile(r"Korean note:\n(.*?)\n\nTranslate the Korean note", re.DOTALL)
 

@@ -12,7 +12,8 @@ from author_tui.cli import main
 from author_tui.core import digest, vault
 from tests.batch.conftest import inserted_english, snapshot, write_notes
 from tests.batch.fakes import english_for, note_of, translating
-from tests.support.scripted_server import ScriptedServer, structured_content
+from tests.support.scripted_answers import structured_content
+from tests.support.scripted_server import ScriptedServer
 
 TO_TRANSLATE = ["vault/200130 Old Note.md", "vault/2025/250101 Modern Note.md", "vault/2025/250103 Heading.md",
                 "vault/2025/250104 CRLF.md", "digest.txt", "digest-crlf.txt"]

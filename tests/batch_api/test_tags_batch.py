@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.batch_api.conftest import Cli
+from tests.support.scripted_answers import structured_content
 from tests.support.scripted_batches import ScriptedBatches
-from tests.support.scripted_server import ScriptedServer, structured_content
+from tests.support.scripted_server import ScriptedServer
 from tests.tags.archive import write_corpus
 
 DIGEST = """\

@@ -9,7 +9,7 @@ from author_tui.core.outputs import NoteDraft
 from author_tui.core.port import ModelRequest
 from author_tui.core.prompting import Message
 from author_tui.llm.cache import EndpointMemory, ReplyCache, cache_key
-from tests.support.scripted_server import json_reply
+from tests.support.scripted_answers import json_reply
 
 REQUEST = ModelRequest("draft", (Message("user", "paper"),), "prompt-v1", preview_field="note")
 SCHEMA = NoteDraft.model_json_schema()

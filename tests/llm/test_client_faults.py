@@ -10,7 +10,8 @@ from author_tui.core.outputs import NoteDraft
 from author_tui.core.port import CancelToken, ModelRequest
 from author_tui.core.prompting import Message
 from author_tui.errors import Cancelled, ModelError
-from tests.support.scripted_server import ScriptedReply, ScriptedServer, json_reply
+from tests.support.scripted_answers import json_reply
+from tests.support.scripted_server import ScriptedReply, ScriptedServer
 
 REQUEST = ModelRequest("draft", (Message("system", "s"), Message("user", "paper")), "hash", preview_field="note")
 GOOD = json_reply(note="좋은 노트네요.")

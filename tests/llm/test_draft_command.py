@@ -8,7 +8,8 @@ import json
 import pytest
 
 from author_tui.cli import main
-from tests.support.scripted_server import ScriptedReply, ScriptedServer, answering, structured_content
+from tests.support.scripted_answers import answering, structured_content
+from tests.support.scripted_server import ScriptedReply, ScriptedServer
 
 VALUES = {
     "note": "RoPE 보간으로 Context를 늘리는군요.",

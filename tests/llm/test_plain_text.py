@@ -15,7 +15,8 @@ from author_tui.errors import Cancelled, ModelError
 from author_tui.llm.cache import EndpointMemory, ReplyCache
 from author_tui.llm.client import ClientOptions, OpenAIModelClient
 from author_tui.llm.failures import Backoff
-from tests.support.scripted_server import ScriptedReply, answering
+from tests.support.scripted_answers import answering
+from tests.support.scripted_server import ScriptedReply
 
 SYSTEM = Message("system", "You write short Korean notes.")
 NOTE = ModelRequest(

@@ -8,7 +8,8 @@ import time
 import openai
 import pytest
 
-from tests.support.scripted_server import ScriptedReply, ScriptedServer, answering, json_reply, structured_content
+from tests.support.scripted_answers import answering, json_reply, structured_content
+from tests.support.scripted_server import ScriptedReply, ScriptedServer
 
 MESSAGES = [{"role": "user", "content": "hello"}]
 

@@ -1,18 +1,12 @@
 """An OpenAI-compatible chat server of our own on 127.0.0.1, scripted by tests and benchmarks.
 
 Why: the real `openai` client must be exercised at the wire (SSE streams, status codes, headers, broken
-connections) without a network or a model. Replies are queued (`enqueue`) or computed by a `responder`
-from the request; each can be delayed, streamed slowly, or be a fault: 429 with Retry-After, 500, a body
-that is not JSON, a stream (or a plain reply) cut midway, any error status. The server can also refuse
-`json_schema` response formats with HTTP 500, as llama.cpp 0.3.36 does. It counts requests in flight, the most ever in
-flight at once, the total and the connections accepted, and keeps every request body (`requests`).
+connections) without a network or a model. Replies are queued (`enqueue`) or computed by a `responder`;
+each can be delayed, streamed slowly, or a fault: 429 with Retry-After, 500, a body that is not JSON, a
+stream (or plain reply) cut midway, any status; `json_schema` can be refused with 500, as llama.cpp
+0.3.36 does. It counts requests and connections and keeps every body; `answering`: scripted_answers.
 
-    with ScriptedServer() as server:                    # server.url == "http://127.0.0.1:PORT/v1"
-        server.enqueue(ScriptedReply.rate_limited(retry_after=0), json_reply(note="짧은 노트군요."))
-        ...  # point a client at server.url
-
-`answering(note=..., english=...)` is a responder that answers any request in whatever shape it asked for
-(JSON, <field> blocks, or plain text for a note or its English), handy for TUI tests and benchmarks.
+    with ScriptedServer(responder=answering(note="짧은 노트군요.")) as server:  # server.url: 127.0.0.1:PORT/v1
 """
 
 from __future__ import annotations
@@ -354,46 +348,3 @@ def _usage(body: dict[str, Any], reply: ScriptedReply) -> dict[str, Any]:
 
 def _error(message: str, code: str | None) -> dict[str, Any]:
     return {"error": {"message": message, "type": "invalid_request_error", "code": code, "param": None}}
-
-
-# --- helpers to script structured answers --------------------------------------------------------------
-
-
-def json_reply(**fields: Any) -> str:
-    """The content of a JSON answer with these fields."""
-    return json.dumps(fields, ensure_ascii=False)
-
-
-def structured_content(body: dict[str, Any], values: dict[str, Any]) -> str:
-    """`values` in the shape the request asked for: JSON (only the fields its schema names) when it set a
-    response_format or asked for JSON in the prompt, <field> blocks for the fields the prompt names, and
-    otherwise (a plain-text request: a note or its English) the one value asked for, as plain text."""
-    messages = body.get("messages") or [{}]
-    prompt = str(messages[-1].get("content", ""))
-    fmt = body.get("response_format")
-    if fmt or "JSON" in prompt:
-        named = json.dumps(fmt or {}) + prompt
-        keys = [k for k in values if f'"{k}"' in named] or list(values)
-        return json_reply(**{k: values[k] for k in keys})
-    blocks = []
-    for name, value in values.items():
-        if f"<{name}>" in prompt:
-            text = " ".join(value) if isinstance(value, list) else str(value)
-            blocks.append(f"<{name}>{text}</{name}>")
-    return "\n".join(blocks) if blocks else plain_content(messages, values)
-
-
-def plain_content(messages: list[dict[str, Any]], values: dict[str, Any]) -> str:
-    """The value a plain-text request asks for: the English when its system message is about translating
-    (the translate prompts say so; the draft prompts never do), else the note, else the first text value."""
-    system = " ".join(str(m.get("content", "")) for m in messages if m.get("role") == "system").lower()
-    wanted = ["english", "note"] if "translat" in system else ["note"]
-    for name in wanted:
-        if isinstance(values.get(name), str):
-            return str(values[name])
-    return next((str(v) for v in values.values() if isinstance(v, str)), "")
-
-
-def answering(**values: Any) -> Responder:
-    """A responder answering every request with `values`, shaped as each request asks."""
-    return lambda body: structured_content(body, values)

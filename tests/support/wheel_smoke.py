@@ -14,7 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.support.scripted_server import ScriptedServer, answering
+from tests.support.scripted_answers import answering
+from tests.support.scripted_server import ScriptedServer
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTE = "작은 모델로 긴 문맥을 다루는 방법이군요."

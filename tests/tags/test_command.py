@@ -159,7 +159,8 @@ def test_no_corpus_is_a_config_error(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_without_no_llm_a_model_picks_among_the_engine_candidates(
     tmp_path: Path, corpus: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.support.scripted_server import ScriptedServer, answering
+    from tests.support.scripted_answers import answering
+    from tests.support.scripted_server import ScriptedServer
 
     digest = tmp_path / "d.txt"
     digest.write_text(DIGEST, encoding="utf-8")

@@ -20,7 +20,8 @@ from author_tui.config import Settings, load_settings
 from author_tui.store.autosave import Autosave
 from author_tui.tui.app import AuthorApp, connect_model
 from author_tui.tui.entry_screen import EntryScreen
-from tests.support.scripted_server import ScriptedReply, ScriptedServer, structured_content
+from tests.support.scripted_answers import structured_content
+from tests.support.scripted_server import ScriptedReply, ScriptedServer
 
 TODAY = dt.date(2025, 6, 18)
 NOW = dt.datetime(2025, 6, 18, 9, 30, 0)

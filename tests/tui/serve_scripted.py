@@ -12,7 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.support.scripted_server import ScriptedReply, ScriptedServer, structured_content
+from tests.support.scripted_answers import structured_content
+from tests.support.scripted_server import ScriptedReply, ScriptedServer
 
 NOTE = "검색 증강 생성의 긴 문맥 처리를 다룬 논문이군요. RoPE 스케일링을 비교합니다."
 ENGLISH = "A paper on long-context handling in retrieval-augmented generation. It compares RoPE scaling."
