@@ -79,6 +79,7 @@ def offline_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path / "index"))
     monkeypatch.setenv("PIP_CACHE_DIR", str(tmp_path / "pip-cache"))
     monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    monkeypatch.delenv("PIP_NO_CACHE_DIR", raising=False)  # the trap needs pip's cache on, whatever the caller set
     monkeypatch.setenv("AUTHOR_TUI_WHEELHOUSE", str(tmp_path / "wheelhouse"))
     return tmp_path / "pip-cache"
 
