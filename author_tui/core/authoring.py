@@ -40,13 +40,14 @@ from author_tui.core.checks import (
     check_draft,
     check_tags,
     check_translation,
-    copied_run,
     first_sentences,
+    keep_own_sentences,
 )
 from author_tui.core.model import ArchiveDoc, Entry
 from author_tui.core.outputs import NoteDraft, TagPick, TagSuggestions, Translation, clean_answer
 from author_tui.core.port import CancelToken, ModelClient, ModelReply, ModelRequest, OnDelta, Shot, T, Usage
 from author_tui.core.prompting import VARIABLE, ExampleBudget, Message, PromptTemplate, clip
+from author_tui.core.shots import candidates_text, draft_shot, echoes, seen, translate_shot, vocabulary_text
 from author_tui.errors import EntryError
 
 ALTERNATIVES = 8  # tags offered beside the chosen ones
@@ -107,7 +108,7 @@ class Authoring:
         if not paper.title.strip():
             raise EntryError("a paper needs a title before a note can be drafted")
         template = self.prompts["draft"]
-        shots = self._shots("draft", paper, exclude, _draft_shot(template), lambda e: e.has_note and bool(e.abstract))
+        shots = self._shots("draft", paper, exclude, draft_shot(template), lambda e: e.has_note and bool(e.abstract))
         values = {
             "title": paper.title,
             "authors": paper.authors or "(unknown)",
@@ -118,11 +119,13 @@ class Authoring:
 
         def checked(note: str) -> list[OutputWarning]:
             drafted = check_draft(note, f"{paper.title}\n{paper.abstract}", examples, self.bounds)
-            return drafted + check_copied("note", note, _seen((), "note", template))
+            return drafted + check_copied("note", note, seen((), "note", template))
 
-        # The author's notes are 1-3 sentences: a small model's fourth sentence is its summary running on.
+        # A sentence copied from the paper or an example, or in English, is dropped while one of the
+        # model's own is left; the author's notes are 1-3 sentences, so a fourth is a summary running on.
         def finish(text: str) -> str:
-            return first_sentences(clean_answer(text), self.bounds.sentences_max)
+            own = keep_own_sentences(clean_answer(text), [paper.title, paper.abstract, *examples])
+            return first_sentences(own, self.bounds.sentences_max)
 
         return self._free_text("draft", values, NoteDraft, "note", shots, checked, on_delta, cancel, fresh, finish)
 
@@ -139,12 +142,12 @@ class Authoring:
             raise EntryError(f"'{entry.title}' has no Korean note to translate")
         template = self.prompts["translate"]
         usable = lambda e: e.has_note and e.has_english  # noqa: E731
-        shots = self._shots("translate", entry, exclude, _translate_shot, usable)
+        shots = self._shots("translate", entry, exclude, translate_shot, usable)
         values = {"title": entry.title, "note": entry.note}
-        seen = _seen(shots, "english", template)
+        sources = seen(shots, "english", template)
 
         def checked(english: str) -> list[OutputWarning]:
-            return check_translation(entry.note, english, self.bounds) + check_copied("english", english, seen)
+            return check_translation(entry.note, english, self.bounds) + check_copied("english", english, sources)
 
         return self._free_text("translate", values, Translation, "english", shots, checked, on_delta, cancel, fresh)
 
@@ -168,8 +171,8 @@ class Authoring:
                 "title": entry.title,
                 "abstract": clip(entry.abstract, 600) or "(no abstract)",
                 "note": entry.note or "(no note yet)",
-                "vocabulary": _vocabulary(vocabulary, int(template.param("vocabulary_size", 120))),
-                "candidates": _candidates(suggestion),
+                "vocabulary": vocabulary_text(vocabulary, int(template.param("vocabulary_size", 120))),
+                "candidates": candidates_text(suggestion),
             }
             reply = self._ask(self._request("tags", values, fresh=fresh), TagPick, on_delta, cancel)
             value = TagSuggestions(**reply.value.model_dump())
@@ -193,28 +196,39 @@ class Authoring:
         fresh: bool,
         finish: Callable[[str], str] | None = None,
     ) -> Result[T]:
-        """Ask for plain text, check it, and when the checks object, ask once more quoting what was wrong
-        (the guided retry); the less bad answer wins (core.checks.badness), the retry on a tie. A template's
-        `retry_on: severe` retries only a severe problem (not in its language, copied: core.checks)."""
+        """Ask for plain text and check it. On a severe problem (not in its language, copied: core.checks)
+        the template's `resample: n` asks the same question again up to n times, each a warm sample of its
+        own seed; then, when the checks still object (`retry_on: severe`: only to a severe problem), one
+        guided retry quotes what was wrong. The least bad answer wins (core.checks.badness): a resample
+        only when strictly better, the guided retry on a tie, and never a retry that echoes its prompt."""
         template, finish = self.prompts[task], finish or clean_answer
         request = self._request(task, values, shots, preview=field_name, fresh=fresh)
         reply = self._ask(request, output, on_delta, cancel)
-        first = getattr(reply.value, field_name)
-        value, warnings = output.model_validate({field_name: finish(first)}), checked(finish(first))
+        usage, cached = reply.usage, reply.cached
+        raw = str(getattr(reply.value, field_name))
+        text, warnings = finish(raw), checked(finish(raw))
+        for sample in range(1, int(template.param("resample", 0)) + 1):
+            if not any(w.severe for w in warnings):
+                break
+            again = self._ask(replace(request, sample=sample), output, on_delta, cancel)
+            usage, cached = usage + again.usage, cached and again.cached
+            other = str(getattr(again.value, field_name))
+            other_warnings = checked(finish(other))
+            if badness(other_warnings) < badness(warnings):
+                raw, text, warnings = other, finish(other), other_warnings
         retry = template.param("retry", DEFAULT_RETRY)
         wanted = [w for w in warnings if w.severe or template.param("retry_on", "any") != "severe"]
-        if not wanted or not retry:
-            return Result(value, warnings, reply.usage, reply.cached)
-        asked = str(retry).replace("{{ problems }}", "; ".join(w.message for w in warnings))
-        followup = (Message("assistant", first), Message("user", asked))
-        again = self._ask(replace(request, followup=followup), output, on_delta, cancel)
-        second = finish(getattr(again.value, field_name))
-        # A small model may answer the retry by repeating it: that is worse than anything it fixed.
-        second_warnings = checked(second) + _echoes(field_name, second, asked)
-        usage = reply.usage + again.usage
-        if badness(second_warnings) <= badness(warnings):
-            value, warnings = output.model_validate({field_name: second}), second_warnings
-        return Result(value, warnings, usage, reply.cached and again.cached)
+        if wanted and retry:
+            asked = str(retry).replace("{{ problems }}", "; ".join(w.message for w in warnings))
+            followup = (Message("assistant", raw), Message("user", asked))
+            again = self._ask(replace(request, followup=followup), output, on_delta, cancel)
+            usage, cached = usage + again.usage, cached and again.cached
+            second = finish(str(getattr(again.value, field_name)))
+            # A small model may answer the retry by repeating it: that is worse than anything it fixed.
+            second_warnings = checked(second)
+            if not echoes(field_name, second, asked) and badness(second_warnings) <= badness(warnings):
+                text, warnings = second, second_warnings
+        return Result(output.model_validate({field_name: text}), warnings, usage, cached)
 
     def _request(
         self,
@@ -291,49 +305,6 @@ class Authoring:
             return [doc for doc, _ in self.similar.similar(entry, k=limit * 4, exclude=exclude)]
         dated = [doc for doc in self.similar.docs if doc.date is not None and doc.key != exclude]
         return sorted(dated, key=lambda doc: (doc.date, doc.key), reverse=True)
-
-
-def _echoes(field_name: str, answer: str, asked: str) -> list[OutputWarning]:
-    """A retry answered by repeating the retry prompt (its quoted problems, say), in part or whole."""
-    run = copied_run(answer, asked) or ("" if len(answer) < 15 or answer.lower() not in asked.lower() else answer)
-    return [OutputWarning(field_name, f"repeats the retry prompt: {run[:60]}", severe=True)] if run else []
-
-
-def _candidates(suggestion: Any) -> str:
-    lines = [f"#{c.tag} {c.score:.2f}" for c in getattr(suggestion, "candidates", [])]
-    return "\n".join(lines) or "(none)"
-
-
-def _seen(shots: Sequence[Shot], field: str, template: PromptTemplate) -> list[str]:
-    """What the model saw and must not hand back as its answer: the examples' answers, the instruction."""
-    instruction = template.messages[-1].content.strip().splitlines()[-1:]
-    return [str(shot.answer[field]) for shot in shots] + instruction
-
-
-def _draft_shot(template: PromptTemplate) -> Callable[[Entry], tuple[dict[str, str], dict[str, Any]]]:
-    """A past paper as an example question (its abstract clipped to the profile's `example_abstract_chars`)
-    and the author's note on it as the answer."""
-    chars = int(template.param("example_abstract_chars", 400))
-
-    def shot(entry: Entry) -> tuple[dict[str, str], dict[str, Any]]:
-        question = {
-            "title": entry.title,
-            "authors": entry.authors or "(unknown)",
-            "abstract": clip(entry.abstract, chars) or "(no abstract)",
-        }
-        return question, {"note": entry.note.strip()}
-
-    return shot
-
-
-def _translate_shot(entry: Entry) -> tuple[dict[str, str], dict[str, Any]]:
-    return {"title": entry.title, "note": entry.note.strip()}, {"english": entry.english.strip()}
-
-
-def _vocabulary(vocabulary: Counter[str], size: int) -> str:
-    if not vocabulary:
-        return "(no vocabulary: propose tags and mark them all new)"
-    return " ".join(f"#{tag}({count})" for tag, count in vocabulary.most_common(size))
 
 
 def warnings_text(warnings: Sequence[OutputWarning]) -> list[str]:

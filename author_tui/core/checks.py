@@ -127,6 +127,33 @@ def first_sentences(text: str, count: int) -> str:
     return text if len(ends) <= count or not text[ends[count - 1] :].strip() else text[: ends[count - 1]].strip()
 
 
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a text, each with its end mark, stripped; a trailing piece without one counts."""
+    pieces, start = [], 0
+    for match in SENTENCE_END.finditer(text):
+        pieces.append(text[start : match.end()].strip())
+        start = match.end()
+    pieces.append(text[start:].strip())
+    return [piece for piece in pieces if re.search(r"\w", piece)]
+
+
+def keep_own_sentences(text: str, sources: Iterable[str]) -> str:
+    """The text without its sentences that copy a source word for word (copied_run) or are English (no
+    Hangul, COPY_WORDS words or more), as long as a sentence of its own is left; else the text as it is,
+    for the checks to flag. A small model often opens with the paper's title, a line of the abstract or
+    of an example, then writes one line of its own: that line is the draft, and the author would delete
+    the rest anyway."""
+    sources = [source for source in sources if source]
+    pieces = split_sentences(text)
+
+    def foreign(sentence: str) -> bool:
+        english = not has_hangul(sentence) and len(sentence.split()) >= COPY_WORDS
+        return english or any(copied_run(sentence, source) for source in sources)
+
+    own = [piece for piece in pieces if not foreign(piece)]
+    return " ".join(own) if own and len(own) < len(pieces) else text
+
+
 def copied_run(text: str, source: str, length: int = COPY_RUN) -> str:
     """The first run of at least `length` characters and COPY_WORDS words of `text` (spaces squashed, case
     ignored) found verbatim in `source`, extended as far as it goes; "" when there is none."""

@@ -102,6 +102,9 @@ class ModelRequest:
     plain_text: bool = False
     followup: tuple[Message, ...] = ()  # turns after the question: the first answer and what was wrong
     fresh: bool = False  # regenerate: skip the reply cache, sample anew, replace the cached reply
+    # Another sample of the same question (after a severe problem): n > 0 is sampled warm with seed n, so
+    # it is reproducible and cached under its own key, beside the first answer rather than over it.
+    sample: int = 0
     prompt_name: str = ""  # the template's name (a profile's file), for the call log
 
 

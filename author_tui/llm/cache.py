@@ -42,6 +42,8 @@ def cache_key(endpoint: str, model: str, request: ModelRequest, temperature: flo
         material["text"] = request.preview_field
     if request.followup:
         material["followup"] = [m.as_dict() for m in request.followup]
+    if request.sample:
+        material["sample"] = request.sample
     blob = json.dumps(material, ensure_ascii=False, sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()
 

@@ -146,6 +146,8 @@ class OpenAIModelClient:
             return ModelReply(cached, Usage(cache_hits=1), cached=True)
         if fresh:
             temperature, trace.seed = max(temperature, FRESH_TEMPERATURE), self._seeds.randrange(2**31)
+        elif request.sample:
+            temperature, trace.seed = max(temperature, FRESH_TEMPERATURE), request.sample
         if request.plain_text:
             value, usage = self._text(request, output, temperature, on_delta, cancel, trace)
         else:

@@ -318,6 +318,47 @@ def test_retry_on_severe_leaves_small_problems_alone_and_a_repeated_retry_loses(
     assert authoring(client, {**prompts, "draft": draft}).draft_note(PAPER).value.note == english
 
 
+def test_a_severe_answer_is_resampled_with_seeds_of_its_own_before_any_guided_retry(prompts):
+    draft = small_template("draft", "resample: 2\nretry_on: severe\nretry: Fix: {{ problems }}.\n", "{{ abstract }}")
+    english = "This note is not Korean at all, it is English."
+    korean = "보간으로 컨텍스트를 넓히는 Rotary 계열이군요."
+    client = QueueClient(NoteDraft(note=english), NoteDraft(note=english), NoteDraft(note=korean))
+    result = authoring(client, {**prompts, "draft": draft}).draft_note(PAPER)
+    assert result.value.note == korean and result.warnings == []
+    assert [r.sample for r in client.requests] == [0, 1, 2] and not any(r.followup for r in client.requests)
+    assert {r.messages for r in client.requests} == {client.requests[0].messages}  # the same question
+    assert result.usage.requests == 3
+    # A good first answer is not resampled; a resample no better than what it replaces is not taken.
+    client = QueueClient(NoteDraft(note=korean))
+    assert authoring(client, {**prompts, "draft": draft}).draft_note(PAPER).value.note == korean
+    assert len(client.requests) == 1
+    other = "Also English, and just as bad as the first."
+    client = QueueClient(NoteDraft(note=english), NoteDraft(note=other), NoteDraft(note=other),
+                         NoteDraft(note="Fix: the note contains no Hangul: it is not Korean."))
+    assert authoring(client, {**prompts, "draft": draft}).draft_note(PAPER).value.note == english
+    assert len(client.requests) == 4 and client.requests[-1].followup  # then the guided retry, which echoed
+
+
+def test_an_echo_of_the_retry_loses_even_to_an_answer_as_bad(prompts):
+    retry = "위 답을 한국어로 번역하세요. 기술 용어는 영어 그대로 쓰세요."
+    draft = small_template("draft", f"retry_on: severe\nretry: {retry}\n", "{{ abstract }}")
+    english = "This note is not Korean at all, it is English."
+    client = QueueClient(NoteDraft(note=english), NoteDraft(note=retry))  # Korean, so it passes the checks
+    result = authoring(client, {**prompts, "draft": draft}).draft_note(PAPER)
+    assert result.value.note == english and any(w.severe for w in result.warnings)
+
+
+def test_a_copied_or_english_sentence_is_dropped_while_one_of_the_models_own_is_left(prompts):
+    own = "보간 방식이 흥미롭네요."
+    copied = "We extend the context window with rotary position interpolation."  # the abstract's sentence
+    client = QueueClient(NoteDraft(note=f"Long context via rotary interpolation. {own} {copied}"))
+    result = authoring(client, prompts).draft_note(PAPER)
+    assert result.value.note == own and len(client.requests) == 1
+    client = QueueClient(NoteDraft(note=copied), NoteDraft(note=copied))  # nothing of its own: kept, flagged
+    result = authoring(client, prompts).draft_note(PAPER)
+    assert result.value.note == copied and any(w.severe for w in result.warnings)
+
+
 def test_a_draft_keeps_at_most_three_sentences(prompts):
     client = QueueClient(NoteDraft(note="하나네요. 둘이네요! 셋이네요? 넷은 요약이 계속되는 것이네요."))
     result = authoring(client, prompts).draft_note(PAPER)

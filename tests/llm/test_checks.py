@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from author_tui.core.checks import Bounds, check_note, check_tags, check_translation
+from author_tui.core.checks import (
+    Bounds,
+    check_note,
+    check_tags,
+    check_translation,
+    keep_own_sentences,
+    split_sentences,
+)
 
 
 def messages(warnings) -> list[str]:
@@ -166,3 +173,13 @@ def test_only_not_being_in_the_language_is_severe():
     three_small = check_draft("하나네요 3.0. 둘이네요 https://x.io 입니다. 셋이네요. 넷이네요.", ABSTRACT)
     assert [w.severe for w in english] == [True] and not any(w.severe for w in three_small)
     assert len(three_small) == 2 and badness(three_small) < badness(english)
+
+
+def test_keep_own_sentences_drops_copies_and_english_lines_but_never_everything():
+    source = "We scale the rotary position embedding to extend the context window of a model."
+    text = ("Scaling RoPE for Long Context Models. RoPE 스케일링의 장단점이 궁금하네요! "
+            "rotary position embedding to extend the context 방식.")
+    assert keep_own_sentences(text, [source]) == "RoPE 스케일링의 장단점이 궁금하네요!"
+    assert keep_own_sentences("MoE 논문이군요. GRPO.", [source]) == "MoE 논문이군요. GRPO."  # a term, not a sentence
+    assert keep_own_sentences("Only English here, all of it.", [source]) == "Only English here, all of it."
+    assert split_sentences("첫째네요. 2.5배라니! 끝") == ["첫째네요.", "2.5배라니!", "끝"]

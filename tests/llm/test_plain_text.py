@@ -136,3 +136,17 @@ def test_a_fresh_request_is_a_new_sample_that_replaces_the_cached_reply(server, 
     server.enqueue("세 번째 노트네요.")
     client.generate(fresh, NoteDraft)
     assert server.requests[2]["seed"] != sampled["seed"]  # each regenerate its own sample
+
+
+def test_a_resample_has_its_own_seed_and_cache_entry_beside_the_first_answer(server, client):
+    server.enqueue("First answer in English.", "두 번째 표본이네요.")
+    assert client.generate(NOTE, NoteDraft).value.note == "First answer in English."
+    resample = ModelRequest(**{**NOTE.__dict__, "sample": 1})
+    assert client.generate(resample, NoteDraft).value.note == "두 번째 표본이네요."
+    plain, sampled = server.requests
+    assert "seed" not in plain and sampled["seed"] == 1 and sampled["temperature"] >= 0.8
+    assert sampled["messages"] == plain["messages"]
+    # Both are cached, each under its own key: asking either again reaches no server.
+    assert client.generate(NOTE, NoteDraft).value.note == "First answer in English."
+    assert client.generate(resample, NoteDraft).cached
+    assert len(server.requests) == 2
