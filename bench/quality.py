@@ -107,13 +107,17 @@ def timed(call: Callable[[Callable[[str], None]], str], korean: bool) -> Outcome
     return Outcome(text, time.perf_counter() - started, first[0] if first else None)
 
 
-def plain(client: object, task: str, system: str | None, user: str, field_name: str, max_tokens: int) -> Callable:
+def plain(
+    client: object, task: str, system: str | None, user: str, field_name: str, max_tokens: int,
+    temperature: float | None = None,
+) -> Callable:
     """The baseline: one system line (or none) and the text, plain text, through the same client."""
     output = NoteDraft if field_name == "note" else Translation
     messages = (Message("system", system), Message("user", user)) if system else (Message("user", user),)
     request = ModelRequest(
         task, messages, f"baseline-{task}",
         max_tokens=max_tokens, preview_field=field_name, plain_text=True, prompt_name=f"baseline-{task}",
+        temperature=temperature,
     )
 
     def call(on_delta: Callable[[str], None]) -> str:
@@ -126,6 +130,7 @@ def plain(client: object, task: str, system: str | None, user: str, field_name: 
 def run_model(
     size: str, before: list[ArchiveDoc], notes: list[ArchiveDoc], block: int, tasks: list[str],
     paths: tuple[str, ...] = ("baseline", "ours"),
+    baseline_temperature: float | None = None,
 ) -> Runs:
     from author_tui.llm import build_authoring, prompt_profile
 
@@ -150,12 +155,13 @@ def run_model(
         return outcome
 
     def base_translate(doc: ArchiveDoc) -> Outcome:
-        return timed(plain(client, "translate", BASELINE_TRANSLATE, doc.entry.note, "english", 400), korean=False)
+        asked = plain(client, "translate", BASELINE_TRANSLATE, doc.entry.note, "english", 400, baseline_temperature)
+        return timed(asked, korean=False)
 
     def base_draft(doc: ArchiveDoc) -> Outcome:
         # "a plain Korean instruction with the abstract": one user message, the instruction first.
         asked = f"{BASELINE_DRAFT}\n\n{doc.entry.abstract}"
-        return timed(plain(client, "draft", None, asked, "note", DRAFT_TOKENS), korean=True)
+        return timed(plain(client, "draft", None, asked, "note", DRAFT_TOKENS, baseline_temperature), korean=True)
 
     by_task = {"translate": (base_translate, ours_translate), "draft": (base_draft, ours_draft)}
     for task, (baseline, ours) in ((task, by_task[task]) for task in tasks):
@@ -276,6 +282,8 @@ def main() -> int:
     parser.add_argument("--cut", type=dt.date.fromisoformat, default=dt.date(2025, 6, 1))
     parser.add_argument("--until", type=dt.date.fromisoformat, help="evaluate notes before this date only")
     parser.add_argument("--paths", default="baseline,ours", help="which paths (default both)")
+    parser.add_argument("--baseline-temperature", type=float,
+                        help="sample the baseline at this temperature (default: the client's, 0.3)")
     parser.add_argument("--block", type=int, default=5, help="notes per interleaved block")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--examples", type=int, default=3, help="outputs printed per model")
@@ -289,7 +297,8 @@ def main() -> int:
     rows: list[dict[str, object]] = []
     dumps: dict[str, object] = {}
     for size in args.models.split(","):
-        runs = run_model(size.strip(), before, notes, args.block, args.tasks.split(","), tuple(args.paths.split(",")))
+        runs = run_model(size.strip(), before, notes, args.block, args.tasks.split(","), tuple(args.paths.split(",")),
+                         args.baseline_temperature)
         rows += summary(runs, notes)
         print(f"\nprofile for {runs.model}: {runs.profile}\n{table(rows)}\n", flush=True)
         print(examples(runs, notes, args.examples), flush=True)
