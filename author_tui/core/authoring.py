@@ -117,14 +117,16 @@ class Authoring:
         }
         examples = [str(shot.answer["note"]) for shot in shots]
 
+        instructions = "\n".join(message.content for message in template.messages)
+
         def checked(note: str) -> list[OutputWarning]:
-            drafted = check_draft(note, f"{paper.title}\n{paper.abstract}", examples, self.bounds)
+            drafted = check_draft(note, f"{paper.title}\n{paper.abstract}", examples, self.bounds, instructions)
             return drafted + check_copied("note", note, seen((), "note", template))
 
-        # A sentence copied from the paper or an example, or in English, is dropped while one of the
-        # model's own is left; the author's notes are 1-3 sentences, so a fourth is a summary running on.
+        # A sentence copied from the paper, an example or the instructions, or in English, is dropped while
+        # one of the model's own is left; the author writes 1-3 sentences, so a fourth is a summary running on.
         def finish(text: str) -> str:
-            own = keep_own_sentences(clean_answer(text), [paper.title, paper.abstract, *examples])
+            own = keep_own_sentences(clean_answer(text), [paper.title, paper.abstract, *examples], instructions)
             return first_sentences(own, self.bounds.sentences_max)
 
         return self._free_text("draft", values, NoteDraft, "note", shots, checked, on_delta, cancel, fresh, finish)

@@ -22,6 +22,7 @@ SENTENCE_END = re.compile(r"[.!?。！？]+(?=\s|$)")
 # is a quoted name ("Classifier-free Guidance", "Process Reward Model": 9 % of the author's own notes).
 COPY_RUN = 20
 COPY_WORDS = 4
+PLACEHOLDER = re.compile(r"~[\uac00-\ud7a3]")  # "~에", "~군요": a pattern the instructions quote
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,12 @@ def check_draft(
     paper: str,
     examples: Iterable[str] = (),
     bounds: Bounds = DEFAULT_BOUNDS,
+    instructions: str = "",
 ) -> list[OutputWarning]:
     """A drafted note: the basic note checks, then the author's kind of note: Korean (Hangul the majority
-    of letters), 1-3 sentences, nothing copied from the paper or an example (a run of COPY_RUN characters),
-    and no number or URL that the paper (title and abstract) does not have."""
+    of letters), 1-3 sentences, nothing copied from the paper or an example (a run of COPY_RUN characters)
+    or from the prompt's instructions, and no number or URL that the paper (title and abstract) does not
+    have."""
     text = note.strip()
     warnings = check_note(text, bounds)
     if not text:
@@ -89,6 +92,10 @@ def check_draft(
     sentences = count_sentences(text)
     if sentences > bounds.sentences_max:
         warnings.append(OutputWarning("note", f"{sentences} sentences (the author writes 1-{bounds.sentences_max})"))
+    echoed = [piece for piece in split_sentences(text) if repeats_instructions(piece, instructions)]
+    if echoed:
+        message = f"repeats the prompt's instructions: {clip_text(echoed[0])}"
+        warnings.append(OutputWarning("note", message, severe=True))
     for source, what in [(paper, "the abstract"), *((example, "an example note") for example in examples)]:
         run = copied_run(text, source)
         if run:
@@ -124,7 +131,8 @@ def count_sentences(text: str) -> int:
 def first_sentences(text: str, count: int) -> str:
     """The text up to the end of its `count`-th sentence (all of it when it has no more)."""
     ends = [m.end() for m in SENTENCE_END.finditer(text)]
-    return text if len(ends) <= count or not text[ends[count - 1] :].strip() else text[: ends[count - 1]].strip()
+    # Text after the count-th end is a further sentence, finished or not (an answer cut by max_tokens).
+    return text if len(ends) < count or not text[ends[count - 1] :].strip() else text[: ends[count - 1]].strip()
 
 
 def split_sentences(text: str) -> list[str]:
@@ -137,21 +145,38 @@ def split_sentences(text: str) -> list[str]:
     return [piece for piece in pieces if re.search(r"\w", piece)]
 
 
-def keep_own_sentences(text: str, sources: Iterable[str]) -> str:
-    """The text without its sentences that copy a source word for word (copied_run) or are English (no
-    Hangul, COPY_WORDS words or more), as long as a sentence of its own is left; else the text as it is,
-    for the checks to flag. A small model often opens with the paper's title, a line of the abstract or
-    of an example, then writes one line of its own: that line is the draft, and the author would delete
-    the rest anyway."""
+def keep_own_sentences(text: str, sources: Iterable[str], instructions: str = "") -> str:
+    """The text without its sentences that copy a source word for word (copied_run), repeat the prompt's
+    instructions (repeats_instructions) or are English (no Hangul, COPY_WORDS words or more), as long as a
+    sentence of its own is left; else the text as it is, for the checks to flag. A small model often opens
+    with the paper's title, a line of the abstract, an example or the instructions' own "~에 대한 분석.",
+    then writes one line of its own: that line is the draft, and the author would delete the rest anyway."""
     sources = [source for source in sources if source]
     pieces = split_sentences(text)
 
     def foreign(sentence: str) -> bool:
         english = not has_hangul(sentence) and len(sentence.split()) >= COPY_WORDS
-        return english or any(copied_run(sentence, source) for source in sources)
+        copied = any(copied_run(sentence, source) for source in sources)
+        return english or copied or repeats_instructions(sentence, instructions)
 
     own = [piece for piece in pieces if not foreign(piece)]
     return " ".join(own) if own and len(own) < len(pieces) else text
+
+
+def repeats_instructions(text: str, instructions: str, least: int = 12) -> bool:
+    """Whether the text is a piece of the instructions: it holds one of their "~" placeholders ("~에",
+    "~군요": in the author's 3,468 notes "~" before Hangul occurs once), or its letters and digits (no
+    spaces or punctuation) are found in theirs. A 0.5B model answers with the patterns the instructions
+    quote, "~에 대한 분석. ~를 사용한 ~.", quotes dropped, which a verbatim comparison misses."""
+    placeholders = set(PLACEHOLDER.findall(instructions))
+    if any(placeholder in text for placeholder in placeholders):
+        return True
+    mine = _letters(text)
+    return len(mine) >= least and mine in _letters(instructions)
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[\W_]", "", text).lower()
 
 
 def copied_run(text: str, source: str, length: int = COPY_RUN) -> str:

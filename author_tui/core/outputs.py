@@ -56,18 +56,24 @@ class TagSuggestions(TagPick):
     alternatives: list[str] = Field(default_factory=list, description="Other likely tags, best first.")
 
 
-# What small models wrap a plain-text answer in: a label line, quotes, a code fence.
+# What small models wrap a plain-text answer in: a label line, quotes, a code fence, a closing remark on
+# the answer itself after a blank line ("This translation maintains all URLs ...", "Note: ...").
 QUOTE_PAIRS = {('"', '"'), ("'", "'"), ("“", "”"), ("「", "」")}
 ANSWER_FENCE = re.compile(r"^```\w*\s*|\s*```$")
 ANSWER_LABEL = re.compile(
     r"^(?:korean note|note|english|translation|english translation|코멘트|노트|번역)\s*[:：]\s*", re.IGNORECASE
 )
+ANSWER_REMARK = re.compile(
+    r"\n\s*\n\s*[(\[]?(?:note\b|this translation\b|the translation\b|translation note\b|\(?참고).*\Z",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def clean_answer(text: str) -> str:
     """A plain-text answer without what small models wrap it in: a label line ("Korean note:",
-    "Translation:"), surrounding quotes or a code fence."""
+    "Translation:"), surrounding quotes, a code fence, or a closing remark about the answer."""
     text = ANSWER_FENCE.sub("", text.strip()).strip()
+    text = ANSWER_REMARK.sub("", text).strip()
     text = ANSWER_LABEL.sub("", text, count=1).strip()
     if len(text) > 1 and (text[0], text[-1]) in QUOTE_PAIRS:
         text = text[1:-1].strip()

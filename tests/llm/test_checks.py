@@ -6,12 +6,16 @@ import pytest
 
 from author_tui.core.checks import (
     Bounds,
+    check_draft,
     check_note,
     check_tags,
     check_translation,
+    first_sentences,
     keep_own_sentences,
+    repeats_instructions,
     split_sentences,
 )
+from author_tui.core.outputs import clean_answer
 
 
 def messages(warnings) -> list[str]:
@@ -183,3 +187,29 @@ def test_keep_own_sentences_drops_copies_and_english_lines_but_never_everything(
     assert keep_own_sentences("MoE 논문이군요. GRPO.", [source]) == "MoE 논문이군요. GRPO."  # a term, not a sentence
     assert keep_own_sentences("Only English here, all of it.", [source]) == "Only English here, all of it."
     assert split_sentences("첫째네요. 2.5배라니! 끝") == ["첫째네요.", "2.5배라니!", "끝"]
+
+
+def test_a_sentence_made_of_the_instructions_quoted_patterns_is_theirs_not_a_note():
+    instructions = '당신은 논문을 매일 읽는 연구자입니다.\n- 첫 문장은 한 줄로 ("~에 대한 분석.", "~를 사용한 ~.").'
+    echo = "~에 대한 분석. ~를 사용한 ~."  # as a 0.5B answered, the quotes dropped
+    assert repeats_instructions(echo, instructions)
+    assert repeats_instructions("당신은 논문을 매일 읽는 연구자입니다!", instructions)  # its letters are theirs
+    assert not repeats_instructions("MoE 라우터에 대한 분석.", instructions)
+    assert not repeats_instructions("~에 대한 분석.", "")  # no instructions, nothing to repeat
+    own = "라우터 초기화가 흥미롭네요."
+    assert keep_own_sentences(f"{echo}\n\n{own}", [], instructions) == own
+    assert [w.message for w in check_draft(echo, "paper", instructions=instructions)][-1].startswith(
+        "repeats the prompt's instructions"
+    )
+
+
+def test_three_sentences_and_an_unfinished_fourth_keep_three():
+    assert first_sentences("하나네요. 둘이네요. 셋이네요. 넷은 잘린", 3) == "하나네요. 둘이네요. 셋이네요."
+    assert first_sentences("하나네요. 둘은 잘린", 3) == "하나네요. 둘은 잘린"  # fewer: nothing to cut
+
+
+def test_a_closing_remark_about_the_answer_is_not_part_of_it():
+    remark = "This translation maintains all URL, number, and Latin-script terms exactly as written."
+    assert clean_answer(f"Orthogonal routers stay balanced.\n\n{remark}") == "Orthogonal routers stay balanced."
+    assert clean_answer("Note the router.\n\nNote: kept 16B.") == "Note the router."
+    assert clean_answer("First paragraph.\n\nNothing to strip here.") == "First paragraph.\n\nNothing to strip here."
