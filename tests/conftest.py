@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+# Several tests press Ctrl-C on a child process (SIGINT) on purpose. A suite started as a background job
+# (`nohup ... &`, or `&` in a script) begins with SIGINT ignored, and a child inherits an ignored signal
+# across exec, so those children never see it and the tests time out. A handler is not inherited (exec
+# resets it to the default), so installing Python's own makes every child start as from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
