@@ -44,12 +44,18 @@ def corpus(tmp_path: Path) -> Path:
     return write_corpus(tmp_path / "corpus")
 
 
+@pytest.fixture
+def digest(tmp_path: Path) -> Path:
+    """The two-entry digest every test here tags."""
+    path = tmp_path / "d.txt"
+    path.write_text(DIGEST, encoding="utf-8")
+    return path
+
+
 def test_tags_batch_submits_the_picks_and_apply_changes_only_tag_lines(
-    tmp_path: Path, corpus: Path, cli: Cli, server: ScriptedServer, batches: ScriptedBatches
+    digest: Path, corpus: Path, cli: Cli, server: ScriptedServer, batches: ScriptedBatches
 ):
     server.responder = _picking
-    digest = tmp_path / "d.txt"
-    digest.write_text(DIGEST, encoding="utf-8")
     dry = cli("tags", digest, "--corpus", corpus, "--dry-run")
     assert dry.code == 0 and "estimate: 2 requests" in dry.out and server.total == 0
     submitted = cli("tags", digest, "--corpus", corpus, "--batch", "--apply", "--replace")
@@ -68,34 +74,28 @@ def test_tags_batch_submits_the_picks_and_apply_changes_only_tag_lines(
     assert "applied 0 of 2" in cli("batch", "apply", job).out and digest.read_text().split("\n") == after
 
 
-def test_tags_with_the_engine_alone_has_nothing_to_submit(tmp_path: Path, corpus: Path, cli: Cli):
-    digest = tmp_path / "d.txt"
-    digest.write_text(DIGEST, encoding="utf-8")
+def test_tags_with_the_engine_alone_has_nothing_to_submit(digest: Path, corpus: Path, cli: Cli):
     dry = cli("tags", digest, "--corpus", corpus, "--no-llm", "--dry-run")
     assert dry.code == 0 and "0 model requests" in dry.out
     refused = cli("tags", digest, "--corpus", corpus, "--no-llm", "--batch", "--apply")
     assert refused.code != 0 and "without --batch" in refused.err
 
 
-def test_a_live_tags_run_ends_with_what_it_spent_on_stderr(tmp_path: Path, corpus: Path, cli: Cli,
+def test_a_live_tags_run_ends_with_what_it_spent_on_stderr(digest: Path, corpus: Path, cli: Cli,
                                                            server: ScriptedServer):
     server.responder = _picking
-    digest = tmp_path / "d.txt"
-    digest.write_text(DIGEST, encoding="utf-8")
     ran = cli("tags", digest, "--corpus", corpus, "--format", "jsonl", "--quiet")
     assert ran.code == 0 and len([json.loads(line) for line in ran.out.splitlines()]) == 2  # stdout: data only
     spent = next(line for line in ran.err.splitlines() if line.startswith("spent:"))
     assert "2 requests" in spent and "$" in spent
 
 
-def test_a_failed_tags_line_is_listed_with_the_live_tags_command(tmp_path: Path, corpus: Path, cli: Cli,
+def test_a_failed_tags_line_is_listed_with_the_live_tags_command(digest: Path, corpus: Path, cli: Cli,
                                                                  server: ScriptedServer):
     from tests.support.scripted_batches import BatchFaults
 
     server.responder = _picking
     batches = ScriptedBatches(server, BatchFaults(failing=lambda line: line == 0))
-    digest = tmp_path / "d.txt"
-    digest.write_text(DIGEST, encoding="utf-8")
     assert cli("tags", digest, "--corpus", corpus, "--batch", "--apply", "--replace").code == 0
     batches.complete_all()
     applied = cli("batch", "apply")
@@ -104,11 +104,9 @@ def test_a_failed_tags_line_is_listed_with_the_live_tags_command(tmp_path: Path,
 
 
 def test_tags_batch_needs_apply_and_its_apply_keeps_read_only_files_unless_asked(
-    tmp_path: Path, corpus: Path, cli: Cli, server: ScriptedServer, batches: ScriptedBatches
+    digest: Path, corpus: Path, cli: Cli, server: ScriptedServer, batches: ScriptedBatches
 ):
     server.responder = _picking
-    digest = tmp_path / "d.txt"
-    digest.write_text(DIGEST, encoding="utf-8")
     refused = cli("tags", digest, "--corpus", corpus, "--batch")
     assert refused.code != 0 and "needs --apply" in refused.err and not batches.files
     digest.chmod(0o444)
