@@ -208,16 +208,21 @@ class Authoring:
         reply = self._ask(request, output, on_delta, cancel)
         usage, cached = reply.usage, reply.cached
         raw = str(getattr(reply.value, field_name))
-        text, warnings = finish(raw), checked(finish(raw))
+
+        def judged(answer: str) -> tuple[str, list[OutputWarning]]:  # cleaned once, then checked
+            cleaned = finish(answer)
+            return cleaned, checked(cleaned)
+
+        text, warnings = judged(raw)
         for sample in range(1, int(template.param("resample", 0)) + 1):
             if not any(w.severe for w in warnings):
                 break
             again = self._ask(replace(request, sample=sample), output, on_delta, cancel)
             usage, cached = usage + again.usage, cached and again.cached
             other = str(getattr(again.value, field_name))
-            other_warnings = checked(finish(other))
+            other_text, other_warnings = judged(other)
             if badness(other_warnings) < badness(warnings):
-                raw, text, warnings = other, finish(other), other_warnings
+                raw, text, warnings = other, other_text, other_warnings
         retry = template.param("retry", DEFAULT_RETRY)
         wanted = [w for w in warnings if w.severe or template.param("retry_on", "any") != "severe"]
         if wanted and retry:
@@ -225,9 +230,8 @@ class Authoring:
             followup = (Message("assistant", raw), Message("user", asked))
             again = self._ask(replace(request, followup=followup), output, on_delta, cancel)
             usage, cached = usage + again.usage, cached and again.cached
-            second = finish(str(getattr(again.value, field_name)))
+            second, second_warnings = judged(str(getattr(again.value, field_name)))
             # A small model may answer the retry by repeating it: that is worse than anything it fixed.
-            second_warnings = checked(second)
             if not echoes(field_name, second, asked) and badness(second_warnings) <= badness(warnings):
                 text, warnings = second, second_warnings
         return Result(output.model_validate({field_name: text}), warnings, usage, cached)

@@ -7,6 +7,7 @@ it is about, so the TUI can mark that field.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -168,11 +169,17 @@ def repeats_instructions(text: str, instructions: str, least: int = 12) -> bool:
     "~군요": in the author's 3,468 notes "~" before Hangul occurs once), or its letters and digits (no
     spaces or punctuation) are found in theirs. A 0.5B model answers with the patterns the instructions
     quote, "~에 대한 분석. ~를 사용한 ~.", quotes dropped, which a verbatim comparison misses."""
-    placeholders = set(PLACEHOLDER.findall(instructions))
+    placeholders, letters = _instruction_marks(instructions)
     if any(placeholder in text for placeholder in placeholders):
         return True
     mine = _letters(text)
-    return len(mine) >= least and mine in _letters(instructions)
+    return len(mine) >= least and mine in letters
+
+
+@functools.lru_cache(maxsize=8)
+def _instruction_marks(instructions: str) -> tuple[frozenset[str], str]:
+    """The instructions' placeholders and letters, worked out once per prompt, not once per sentence."""
+    return frozenset(PLACEHOLDER.findall(instructions)), _letters(instructions)
 
 
 def _letters(text: str) -> str:
