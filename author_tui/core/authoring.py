@@ -48,6 +48,7 @@ from author_tui.core.outputs import NoteDraft, TagPick, TagSuggestions, Translat
 from author_tui.core.port import CancelToken, ModelClient, ModelReply, ModelRequest, OnDelta, Shot, T, Usage
 from author_tui.core.prompting import VARIABLE, ExampleBudget, Message, PromptTemplate, clip
 from author_tui.core.shots import candidates_text, draft_shot, echoes, seen, translate_shot, vocabulary_text
+from author_tui.core.text import swap_terms
 from author_tui.errors import EntryError
 
 ALTERNATIVES = 8  # tags offered beside the chosen ones
@@ -145,7 +146,10 @@ class Authoring:
         template = self.prompts["translate"]
         usable = lambda e: e.has_note and e.has_english  # noqa: E731
         shots = self._shots("translate", entry, exclude, translate_shot, usable)
-        values = {"title": entry.title, "note": entry.note}
+        # A small model renders some of the author's terms its own way (추론 as "inference" where the author
+        # writes "reasoning"): the profile's `terms` put the author's English in their place, and the model
+        # keeps a Latin-script term as it is. The checks still read the note as the author wrote it.
+        values = {"title": entry.title, "note": swap_terms(entry.note, template.terms)}
         sources = seen(shots, "english", template)
 
         def checked(english: str) -> list[OutputWarning]:

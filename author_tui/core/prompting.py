@@ -74,6 +74,19 @@ class PromptTemplate:
     def param(self, key: str, default: Any = None) -> Any:
         return self.params.get(key, default)
 
+    @property
+    def terms(self) -> dict[str, str]:
+        """The front matter's `terms`: a JSON object of the author's Korean terms and the English the author
+        writes for them ({"추론": "reasoning"}), put in place of the Korean before a model reads the note."""
+        terms = self.params.get("terms", {})
+        if not isinstance(terms, dict) or not all(isinstance(k, str) and k and isinstance(v, str)
+                                                  for k, v in terms.items()):
+            raise PromptError(
+                f"prompt {self.source}: terms must be a JSON object of Korean term to English, found {terms!r}",
+                hint='write it on one line, e.g. terms: {"추론": "reasoning"}',
+            )
+        return terms
+
     def render(self, **values: Any) -> list[Message]:
         """The messages with every `{{ variable }}` replaced; wrong or missing variables are errors."""
         missing = sorted(self.variables - values.keys())

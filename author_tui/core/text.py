@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from author_tui.errors import FormatError
 
@@ -15,6 +16,15 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 URL = re.compile(r"https?://[^\s)\]>\"']+")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:[%xX×BKMT])?")
 LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9@+.\-_/]*[A-Za-z0-9+]|[A-Za-z]")
+
+
+def swap_terms(text: str, terms: Mapping[str, str]) -> str:
+    """`text` with every occurrence of a key of `terms` replaced by its value, the longest key first, so
+    that a term inside a longer one (트레이닝 in 포스트트레이닝) does not cut it."""
+    if not terms:
+        return text
+    pattern = re.compile("|".join(re.escape(key) for key in sorted(terms, key=len, reverse=True)))
+    return pattern.sub(lambda match: terms[match.group(0)], text)
 
 
 def has_hangul(text: str) -> bool:

@@ -17,7 +17,7 @@ from author_tui.core.port import ModelReply, ModelRequest, Usage
 from author_tui.core.prompting import PromptTemplate, estimate_tokens
 from author_tui.core.retrieval import SimilarityIndex
 from author_tui.core.tags import TagEngine
-from author_tui.errors import EntryError
+from author_tui.errors import EntryError, PromptError
 from author_tui.llm.prompts import load_prompts
 
 
@@ -363,3 +363,31 @@ def test_a_draft_keeps_at_most_three_sentences(prompts):
     client = QueueClient(NoteDraft(note="하나네요. 둘이네요! 셋이네요? 넷은 요약이 계속되는 것이네요."))
     result = authoring(client, prompts).draft_note(PAPER)
     assert result.value.note == "하나네요. 둘이네요! 셋이네요?" and len(client.requests) == 1
+
+
+def test_a_profiles_terms_put_the_authors_english_in_place_before_the_model_reads_the_note(prompts):
+    terms = 'terms: {"추론": "reasoning", "트레이닝": "training", "포스트트레이닝": "post-training"}\n'
+    translate = small_template("translate", terms, "{{ note }}")
+    entry = Entry.model_validate({"title": "Reasoning RL", "note": "추론 RL의 포스트트레이닝이군요."})
+    client = QueueClient(Translation(english="Post-training of reasoning RL."))
+    result = authoring(client, {**prompts, "translate": translate}).translate(entry)
+    # The longest term first: 트레이닝 inside 포스트트레이닝 does not cut it into "포스트training".
+    assert client.requests[0].messages[-1].content == "reasoning RL의 post-training이군요."
+    assert result.value.english == "Post-training of reasoning RL." and result.warnings == []
+    plain = small_template("translate", "", "{{ note }}")  # no terms: the note as the author wrote it
+    client = QueueClient(Translation(english="Post-training of reasoning RL."))
+    authoring(client, {**prompts, "translate": plain}).translate(entry)
+    assert client.requests[0].messages[-1].content == entry.note
+
+
+def test_terms_that_are_not_a_json_object_of_strings_name_the_file(prompts):
+    for bad in ("terms: 추론=reasoning\n", 'terms: {"추론": 1}\n', 'terms: ["추론"]\n'):
+        translate = small_template("translate", bad, "{{ note }}")
+        entry = Entry.model_validate({"title": "t", "note": "추론이네요."})
+        with pytest.raises(PromptError, match="translate: terms must be a JSON object"):
+            authoring(QueueClient(), {**prompts, "translate": translate}).translate(entry)
+
+
+def test_the_small_translate_profile_ships_the_authors_term_for_reasoning(prompts):
+    assert prompts["translate-small"].terms == {"추론": "reasoning"}
+    assert prompts["translate"].terms == {}  # the hosted profile translates the note as written
