@@ -391,3 +391,12 @@ def test_terms_that_are_not_a_json_object_of_strings_name_the_file(prompts):
 def test_the_small_translate_profile_ships_the_authors_term_for_reasoning(prompts):
     assert prompts["translate-small"].terms == {"추론": "reasoning"}
     assert prompts["translate"].terms == {}  # the hosted profile translates the note as written
+
+
+def test_a_draft_with_chinese_leaked_in_is_resampled(prompts):
+    draft = small_template("draft", "resample: 2\nretry_on: severe\nretry: Fix: {{ problems }}.\n", "{{ abstract }}")
+    leaked = "보간으로 컨텍스트를 넓히는 시스템적인创新이군요."
+    clean = "보간으로 컨텍스트를 넓히는 Rotary 계열이군요."
+    client = QueueClient(NoteDraft(note=leaked), NoteDraft(note=clean))
+    result = authoring(client, {**prompts, "draft": draft}).draft_note(PAPER)
+    assert result.value.note == clean and result.warnings == [] and [r.sample for r in client.requests] == [0, 1]
