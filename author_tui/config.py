@@ -114,9 +114,7 @@ class Settings(BaseSettings):
     prompt_profile: str = "auto"
     """Which prompt files to use: "small" (prompts/*-small.md: short instructions, few examples, for the
     embedded model), "hosted" (prompts/draft.md etc., for capable models), or any <name> with files
-    <task>-<name>.md; a name that refines another (small-1.5b) uses the other's file for a task it has
-    none for. "auto": small-1.5b for the embedded 1.5B, small for the 0.5B (or a model file of your own),
-    hosted for a configured endpoint."""
+    <task>-<name>.md. "auto": small for the embedded model, hosted for a configured endpoint."""
 
     tag_rerank: bool | None = None
     """Let the model pick tags among the tag engine's candidates. Unset: yes for a configured endpoint and

@@ -146,18 +146,13 @@ def _messages(body: str, source: str) -> tuple[Message, ...]:
 
 def select_profile(prompts: Mapping[str, PromptTemplate], profile: str) -> dict[str, PromptTemplate]:
     """The templates under their task names, with a profile's own files in place: `draft-small.md`
-    (name `draft-small`) answers for `draft` in the "small" profile. A profile may refine another:
-    "small-1.5b" takes `draft-small-1.5b.md` where there is one, else `draft-small.md`. A task no profile
-    in that line has a file for keeps the base template (`draft.md`, which is the "hosted" profile)."""
+    (name `draft-small`) answers for `draft` in the "small" profile. A task the profile has no file for
+    keeps the base template (`draft.md`, which is the "hosted" profile)."""
     chosen = dict(prompts)
-    parts = profile.split("-")
-    # The broadest profile first, so that the most refined file that exists is the one left in place.
-    for depth in range(1, len(parts) + 1):
-        suffix = "-".join(parts[:depth])
-        for name, template in prompts.items():
-            task, _, own = name.partition("-")
-            if task and own == suffix:
-                chosen[task] = template
+    for name, template in prompts.items():
+        task, _, suffix = name.rpartition("-")
+        if task and suffix == profile:
+            chosen[task] = template
     return chosen
 
 

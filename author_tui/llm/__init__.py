@@ -100,13 +100,10 @@ def build_authoring(
 
 def prompt_profile(settings: Settings) -> str:
     """The prompt profile in use: `prompt_profile`, where "auto" means "small" for the embedded model
-    on a CPU ("small-1.5b" for the 1.5B: it follows an instruction the 0.5B does not, see
-    prompts/draft-small-1.5b.md) and "hosted" for a configured endpoint (see prompts/*-small.md)."""
+    (0.5B/1.5B on a CPU) and "hosted" for a configured endpoint (see prompts/*-small.md)."""
     if settings.prompt_profile != "auto":
         return settings.prompt_profile
-    if not settings.uses_local_model:
-        return "hosted"
-    return "small-1.5b" if settings.local_model == "1.5b" and not settings.local_model_path else "small"
+    return "small" if settings.uses_local_model else "hosted"
 
 
 def rerank_tags(settings: Settings) -> bool:

@@ -26,19 +26,8 @@ def test_a_profiles_files_replace_the_base_templates_task_by_task():
     assert select_profile(prompts, "mine")["draft"].name == "draft-mine"
 
 
-def test_a_profile_that_refines_another_falls_back_to_it_then_to_the_base():
-    names = ("draft", "translate", "tags", "draft-small", "translate-small", "draft-small-1.5b", "tags-smallish")
-    prompts = {name: template(name) for name in names}
-    chosen = select_profile(prompts, "small-1.5b")
-    assert (chosen["draft"].name, chosen["translate"].name, chosen["tags"].name) == (
-        "draft-small-1.5b", "translate-small", "tags")
-    assert select_profile(prompts, "small")["draft"].name == "draft-small"  # the refinement is not taken
-
-
 def test_auto_is_small_for_the_embedded_model_and_hosted_for_an_endpoint():
     assert prompt_profile(Settings(base_url=None)) == "small"
-    assert prompt_profile(Settings(base_url=None, local_model="1.5b")) == "small-1.5b"
-    assert prompt_profile(Settings(base_url=None, local_model="1.5b", local_model_path=Path("my.gguf"))) == "small"
     assert prompt_profile(Settings(base_url="http://127.0.0.1:9/v1")) == "hosted"
     assert prompt_profile(Settings(base_url=None, prompt_profile="hosted")) == "hosted"
 
@@ -48,9 +37,6 @@ def test_the_shipped_prompts_have_a_small_profile_for_free_text():
     assert (small["draft"].name, small["translate"].name) == ("draft-small", "translate-small")
     for task in ("draft", "translate"):  # the fixed part first: nothing varies before the question
         assert "{{" not in small[task].messages[0].content
-    larger = select_profile(load_prompts(), "small-1.5b")
-    assert (larger["draft"].name, larger["translate"].name) == ("draft-small-1.5b", "translate-small")
-    assert "{{" not in larger["draft"].messages[0].content
 
 
 def test_config_shows_the_active_profile_and_its_files(capsys, monkeypatch, tmp_path: Path):
