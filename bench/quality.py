@@ -36,7 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from author_tui.config import Settings  # noqa: E402
-from author_tui.core.checks import copied_run, korean_share  # noqa: E402
+from author_tui.core.checks import copied_run, korean_share, shared_grams  # noqa: E402
 from author_tui.core.model import ArchiveDoc, Entry  # noqa: E402
 from author_tui.core.outputs import NoteDraft, Translation  # noqa: E402
 from author_tui.core.port import CallRecord, ModelRequest  # noqa: E402
@@ -176,17 +176,12 @@ def run_model(
     return runs
 
 
-def grams(text: str, n: int = 8, fold_case: bool = False) -> list[str]:
-    squashed = " ".join((text.lower() if fold_case else text).split())
-    return [squashed[i : i + n] for i in range(len(squashed) - n + 1)]
-
-
 def abstract_copy(text: str, abstract: str, fold_case: bool = False) -> float:
-    """Share of the draft's character 8-grams (spaces squashed) found verbatim in the abstract. Case-sensitive
-    as the issue measured it: that gives the author's own notes after the cut 2.5 %, its figure. With
-    `fold_case` a capitalised term ("Load Balancing" for "load balancing") counts as copied too (5.3 %)."""
-    mine, theirs = grams(text, fold_case=fold_case), set(grams(abstract, fold_case=fold_case))
-    return sum(g in theirs for g in mine) / len(mine) if mine else 0.0
+    """Share of the draft's character 8-grams (spaces squashed) found verbatim in the abstract
+    (core.checks.shared_grams, the draft check's own measure). Case-sensitive as the issue measured it: that
+    gives the author's own notes after the cut 2.5 %, its figure. With `fold_case` a capitalised term ("Load
+    Balancing" for "load balancing") counts as copied too (5.3 %)."""
+    return shared_grams(text, abstract, fold_case=fold_case)
 
 
 def is_korean(text: str) -> bool:

@@ -121,7 +121,8 @@ class Authoring:
         instructions = "\n".join(message.content for message in template.messages)
 
         def checked(note: str) -> list[OutputWarning]:
-            drafted = check_draft(note, f"{paper.title}\n{paper.abstract}", examples, self.bounds, instructions)
+            paper_text = f"{paper.title}\n{paper.abstract}"
+            drafted = check_draft(note, paper_text, examples, self.bounds, instructions, abstract=paper.abstract)
             return drafted + check_copied("note", note, seen((), "note", template))
 
         # A sentence copied from the paper, an example or the instructions, or in English, is dropped while
@@ -151,9 +152,11 @@ class Authoring:
         # keeps a Latin-script term as it is. The checks still read the note as the author wrote it.
         values = {"title": entry.title, "note": swap_terms(entry.note, template.terms)}
         sources = seen(shots, "english", template)
+        examples = [str(shot.answer["english"]) for shot in shots]
 
         def checked(english: str) -> list[OutputWarning]:
-            return check_translation(entry.note, english, self.bounds) + check_copied("english", english, sources)
+            translated = check_translation(entry.note, english, self.bounds, examples)
+            return translated + check_copied("english", english, sources)
 
         return self._free_text("translate", values, Translation, "english", shots, checked, on_delta, cancel, fresh)
 

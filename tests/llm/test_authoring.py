@@ -234,7 +234,8 @@ def test_a_draft_that_copies_the_abstract_is_flagged(prompts):
     copied = "긴 문맥을 다루는 논문인데 요약하자면 the context window with rotary 방식으로 늘린다는 이야기군요."
     result = authoring(QueueClient(NoteDraft(note=copied), NoteDraft(note=copied)), prompts).draft_note(PAPER)
     assert [w.message for w in result.warnings] == [
-        "copies the abstract word for word: the context window with rotary"
+        "copies the abstract word for word: the context window with rotary",
+        "rewords the abstract: 41% of its 8-character runs are the abstract's",
     ]
 
 
@@ -400,3 +401,24 @@ def test_a_draft_with_chinese_leaked_in_is_resampled(prompts):
     client = QueueClient(NoteDraft(note=leaked), NoteDraft(note=clean))
     result = authoring(client, {**prompts, "draft": draft}).draft_note(PAPER)
     assert result.value.note == clean and result.warnings == [] and [r.sample for r in client.requests] == [0, 1]
+
+
+def test_a_draft_with_a_word_half_hangul_half_english_is_resampled(prompts):
+    draft = small_template("draft", "resample: 2\nretry_on: severe\nretry: Fix: {{ problems }}.\n", "{{ abstract }}")
+    spliced = "보간으로 컨텍스트의 인ference를 넓히는 방법이군요."
+    whole = "보간으로 컨텍스트의 inference를 넓히는 방법이군요."
+    client = QueueClient(NoteDraft(note=spliced), NoteDraft(note=whole))
+    result = authoring(client, {**prompts, "draft": draft}).draft_note(PAPER)
+    assert result.value.note == whole and result.warnings == [] and [r.sample for r in client.requests] == [0, 1]
+
+
+def test_a_translation_that_hands_back_its_examples_english_is_retried(prompts):
+    entry = PAPER.model_copy(update={"note": "Position Interpolation 계열의 새 방법이네요."})
+    example = "A method to extend long context with RoPE scaling."  # the English of DOCS' note "a"
+    leaked = Translation(english="A new Position Interpolation method to extend long context with RoPE scaling.")
+    fixed = Translation(english="A new method of the Position Interpolation family.")
+    client = QueueClient(leaked, fixed)
+    result = authoring(client, prompts).translate(entry)
+    assert any(shot.answer["english"] == example for shot in client.requests[0].shots)
+    assert "copies the example's English" in client.requests[1].followup[1].content
+    assert result.value.english == fixed.english and result.warnings == []

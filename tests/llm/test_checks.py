@@ -29,6 +29,8 @@ def messages(warnings) -> list[str]:
         ("", ["note: the note is empty"]),
         ("This is not Korean at all, sadly.", ["note: the note contains no Hangul: it is not Korean"]),
         ("추론 모델의 学習 방법이네요.", ["note: Chinese/Japanese characters leaked in: 学習"]),
+        ("시퀀encer의 인ference가 빠르네요.", ["note: a word half Hangul, half English: 시퀀encer의, 인ference가"]),
+        ("Transformer를 쓴 inference 방법이네요.", []),  # a particle after a term, a word on its own: fine
         ("좋네요", ["note: only 3 characters (expected at least 10)"]),
         ("가" * 601, ["note: 601 characters (expected at most 600)"]),
     ],
@@ -170,6 +172,25 @@ def test_a_draft_copying_an_example_note_names_it():
     ]
 
 
+def test_a_draft_that_is_the_abstract_reworded_is_severe_and_the_papers_terms_alone_are_not():
+    from author_tui.core.checks import check_draft, shared_grams
+
+    reworded = (
+        "Gemini 2.5 Pro가 새로운 벤치마크에서 24%에 도달했다고 하는 논문. "
+        "그리고 rotary position 보간으로 문맥 길이를 늘렸습니다."
+    )
+    share = shared_grams(reworded, ABSTRACT)
+    assert share > 0.2
+    warnings = check_draft(reworded, ABSTRACT, abstract=ABSTRACT)
+    assert [(w.message, w.severe) for w in warnings] == [
+        (f"rewords the abstract: {share:.0%} of its 8-character runs are the abstract's", True)
+    ]
+    comment = "RoPE 보간으로 context window를 늘리는 방법이군요. 길이 일반화가 어디까지 될지 궁금하네요."
+    assert 0 < shared_grams(comment, ABSTRACT) <= 0.2 and check_draft(comment, ABSTRACT, abstract=ABSTRACT) == []
+    assert shared_grams("Context Window", "context window") == 0
+    assert shared_grams("Context Window", "context window", fold_case=True) == 1
+
+
 def test_only_not_being_in_the_language_is_severe():
     from author_tui.core.checks import badness, check_draft
 
@@ -187,6 +208,27 @@ def test_keep_own_sentences_drops_copies_and_english_lines_but_never_everything(
     assert keep_own_sentences("MoE 논문이군요. GRPO.", [source]) == "MoE 논문이군요. GRPO."  # a term, not a sentence
     assert keep_own_sentences("Only English here, all of it.", [source]) == "Only English here, all of it."
     assert split_sentences("첫째네요. 2.5배라니! 끝") == ["첫째네요.", "2.5배라니!", "끝"]
+
+
+def test_a_sentence_said_twice_is_kept_once_where_it_first_stood():
+    assert keep_own_sentences("루프네요. 루프네요. 루프네요!", []) == "루프네요."
+    looped = "MoE 라우터네요. 다른 생각이군요. MoE 라우터네요."
+    assert keep_own_sentences(looped, []) == "MoE 라우터네요. 다른 생각이군요."
+    assert keep_own_sentences("한 줄이네요.\n두 줄이네요.", []) == "한 줄이네요.\n두 줄이네요."  # nothing dropped
+
+
+def test_a_translation_handing_back_the_examples_english_is_severe():
+    example = "Is it possible to add new skills with RL? This paper suggests it is possible if you did it well."
+    note = "자연어 기반 부등식 증명 벤치마크."
+    english = "A natural language benchmark. This paper suggests it is possible if you did it."
+    leaked = check_translation(note, english, examples=[example])
+    assert [(w.message, w.severe) for w in leaked] == [
+        ("copies the example's English, not the note: This paper suggests it is possible if you did it", True)
+    ]
+    assert check_translation(note, "A benchmark of proving inequalities in natural language.", examples=[example]) == []
+    # A stretch the note holds itself (a quoted English title, say) is the note's, not the example's.
+    quoted = "'This paper suggests it is possible' 라는 제목이네요."
+    assert check_translation(quoted, "Titled 'This paper suggests it is possible'.", examples=[example]) == []
 
 
 def test_a_sentence_made_of_the_instructions_quoted_patterns_is_theirs_not_a_note():
