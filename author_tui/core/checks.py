@@ -47,6 +47,9 @@ class OutputWarning:
     # worse than any number of smaller problems, so a guided retry that fixes it wins even with more
     # warnings of its own (and `retry_on: severe` retries only these).
     severe: bool = False
+    # Nothing of it can be kept (empty, or not in its language at all): worse than any number of severe
+    # problems, so an English copy of the abstract never wins over a Korean draft with a spliced word.
+    unusable: bool = False
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -72,10 +75,11 @@ def check_note(note: str, bounds: Bounds = DEFAULT_BOUNDS) -> list[OutputWarning
     English, not too short or long."""
     text = note.strip()
     if not text:
-        return [OutputWarning("note", "the note is empty", severe=True)]
+        return [OutputWarning("note", "the note is empty", severe=True, unusable=True)]
     warnings = []
     if not has_hangul(text):
-        warnings.append(OutputWarning("note", "the note contains no Hangul: it is not Korean", severe=True))
+        message = "the note contains no Hangul: it is not Korean"
+        warnings.append(OutputWarning("note", message, severe=True, unusable=True))
     leaked = sorted(set(CJK_LEAK.findall(text)))
     if leaked:
         # Severe: the small Qwen models slip into Chinese mid-word ("시스템적인创新을", 4 of 30 test drafts of
@@ -109,7 +113,7 @@ def check_draft(
     hangul, latin = korean_share(text)
     if has_hangul(text) and hangul <= latin:
         message = f"mostly not Korean: {hangul} Hangul letters, {latin} in Latin words"
-        warnings.append(OutputWarning("note", message, severe=True))
+        warnings.append(OutputWarning("note", message, severe=True, unusable=True))
     sentences = count_sentences(text)
     if sentences > bounds.sentences_max:
         warnings.append(OutputWarning("note", f"{sentences} sentences (the author writes 1-{bounds.sentences_max})"))
@@ -257,7 +261,7 @@ def check_translation(
     stretch of an example's English (EXAMPLE_RUN characters) that the note does not hold itself."""
     text = english.strip()
     if not text:
-        return [OutputWarning("english", "the translation is empty", severe=True)]
+        return [OutputWarning("english", "the translation is empty", severe=True, unusable=True)]
     warnings = []
     if has_hangul(text):
         warnings.append(OutputWarning("english", "the translation still contains Hangul", severe=True))
@@ -311,8 +315,8 @@ def check_copied(field: str, text: str, sources: Iterable[str]) -> list[OutputWa
 
 def badness(warnings: Iterable[OutputWarning]) -> int:
     """How bad an answer is, to pick between a first answer and its guided retry: a severe warning
-    outweighs any number of others."""
-    return sum(100 if w.severe else 1 for w in warnings)
+    outweighs any number of others, and an unusable one any number of severe ones."""
+    return sum(10_000 if w.unusable else 100 if w.severe else 1 for w in warnings)
 
 
 def clip_text(text: str, chars: int = 60) -> str:

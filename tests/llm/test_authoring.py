@@ -422,3 +422,13 @@ def test_a_translation_that_hands_back_its_examples_english_is_retried(prompts):
     assert any(shot.answer["english"] == example for shot in client.requests[0].shots)
     assert "copies the example's English" in client.requests[1].followup[1].content
     assert result.value.english == fixed.english and result.warnings == []
+
+
+def test_a_guided_retry_in_english_never_replaces_a_korean_draft(prompts):
+    draft = small_template("draft", "resample: 1\nretry_on: severe\nretry: Fix: {{ problems }}.\n", "{{ abstract }}")
+    flawed = "시퀀encer의 学習으로 컨텍스트를 넓히는 방법이군요."  # two severe problems, but Korean
+    english = "It seems to widen the window with a new kind of interpolation, which is nice."
+    client = QueueClient(NoteDraft(note=flawed), NoteDraft(note=flawed), NoteDraft(note=english))
+    result = authoring(client, {**prompts, "draft": draft}).draft_note(PAPER)
+    assert len(client.requests) == 3 and client.requests[2].followup  # resampled, then the guided retry
+    assert result.value.note == flawed

@@ -200,6 +200,15 @@ def test_only_not_being_in_the_language_is_severe():
     assert len(three_small) == 2 and badness(three_small) < badness(english)
 
 
+def test_a_note_not_in_korean_is_worse_than_a_korean_one_with_several_severe_problems():
+    from author_tui.core.checks import badness, check_draft
+
+    english = check_draft("Position interpolation extends the context window, it seems.", ABSTRACT)
+    korean = check_draft("시퀀encer의 学習이 인ference를 늘리는 방법이네요.", ABSTRACT)
+    assert sum(w.severe for w in korean) == 2 and not any(w.unusable for w in korean)
+    assert [w.unusable for w in english] == [True] and badness(korean) < badness(english)
+
+
 def test_keep_own_sentences_drops_copies_and_english_lines_but_never_everything():
     source = "We scale the rotary position embedding to extend the context window of a model."
     text = ("Scaling RoPE for Long Context Models. RoPE 스케일링의 장단점이 궁금하네요! "
