@@ -47,8 +47,9 @@ class OutputWarning:
     # worse than any number of smaller problems, so a guided retry that fixes it wins even with more
     # warnings of its own (and `retry_on: severe` retries only these).
     severe: bool = False
-    # Nothing of it can be kept (empty, or not in its language at all): worse than any number of severe
-    # problems, so an English copy of the abstract never wins over a Korean draft with a spliced word.
+    # Nothing of it can be kept (empty, not in its language at all, or another paper's note): worse than
+    # any number of severe problems, so an English copy of the abstract never wins over a Korean draft
+    # with a spliced word.
     unusable: bool = False
 
     def __str__(self) -> str:
@@ -124,7 +125,11 @@ def check_draft(
     for source, what in [(paper, "the abstract"), *((example, "an example note") for example in examples)]:
         run = copied_run(text, source)
         if run:
-            warnings.append(OutputWarning("note", f"copies {what} word for word: {clip_text(run)}", severe=True))
+            # An example's sentence is about another paper: nothing of it can be kept, unlike a copied
+            # line of this paper's abstract (a 0.5B test draft handed back an example's sentence after
+            # four calls when it counted no worse than an English answer).
+            message = f"copies {what} word for word: {clip_text(run)}"
+            warnings.append(OutputWarning("note", message, severe=True, unusable=source is not paper))
             break
     share = shared_grams(text, abstract)
     if share > PARAPHRASE_SHARE:
@@ -309,7 +314,8 @@ def check_copied(field: str, text: str, sources: Iterable[str]) -> list[OutputWa
     for source in sources:
         theirs = _squash_space(source)
         if len(theirs) >= 15 and (theirs in mine or (len(mine) >= 15 and mine in theirs)):
-            return [OutputWarning(field, f"repeats the prompt or a past note: {clip_text(source)}", severe=True)]
+            message = f"repeats the prompt or a past note: {clip_text(source)}"
+            return [OutputWarning(field, message, severe=True, unusable=True)]
     return []
 
 

@@ -209,6 +209,17 @@ def test_a_note_not_in_korean_is_worse_than_a_korean_one_with_several_severe_pro
     assert [w.unusable for w in english] == [True] and badness(korean) < badness(english)
 
 
+def test_a_note_copying_an_example_is_as_unusable_as_one_not_in_korean():
+    from author_tui.core.checks import check_draft
+
+    example = "데이터의 규모가 저장 공간을 모두 채우는 시점이 되면 일반화가 시작된다고."
+    borrowed = check_draft("Ring-lite는 저장 공간을 모두 채우는 시점이 되면 일반화가 시작된다고.", ABSTRACT, [example])
+    copied = "긴 문맥을 다루는 논문인데 요약하자면 the context window with rotary 방식으로 늘린다는 이야기군요."
+    from_abstract = check_draft(copied, ABSTRACT, [example], abstract=ABSTRACT)
+    assert [w.unusable for w in borrowed] == [True]  # another paper's sentence
+    assert [(w.severe, w.unusable) for w in from_abstract] == [(True, False)] * 2  # this paper's: copied, reworded
+
+
 def test_keep_own_sentences_drops_copies_and_english_lines_but_never_everything():
     source = "We scale the rotary position embedding to extend the context window of a model."
     text = ("Scaling RoPE for Long Context Models. RoPE 스케일링의 장단점이 궁금하네요! "
