@@ -394,20 +394,17 @@ def test_the_small_translate_profile_ships_the_authors_term_for_reasoning(prompt
     assert prompts["translate"].terms == {}  # the hosted profile translates the note as written
 
 
-def test_a_draft_with_chinese_leaked_in_is_resampled(prompts):
+@pytest.mark.parametrize(
+    ("flawed", "whole"),
+    [
+        # Chinese leaked in; a word half Hangul, half English
+        ("보간으로 컨텍스트를 넓히는 시스템적인创新이군요.", "보간으로 컨텍스트를 넓히는 Rotary 계열이군요."),
+        ("보간으로 컨텍스트의 인ference를 넓히는 방법이군요.", "보간으로 컨텍스트의 inference를 넓히는 방법이군요."),
+    ],
+)
+def test_a_draft_the_author_cannot_keep_is_resampled(prompts, flawed, whole):
     draft = small_template("draft", "resample: 2\nretry_on: severe\nretry: Fix: {{ problems }}.\n", "{{ abstract }}")
-    leaked = "보간으로 컨텍스트를 넓히는 시스템적인创新이군요."
-    clean = "보간으로 컨텍스트를 넓히는 Rotary 계열이군요."
-    client = QueueClient(NoteDraft(note=leaked), NoteDraft(note=clean))
-    result = authoring(client, {**prompts, "draft": draft}).draft_note(PAPER)
-    assert result.value.note == clean and result.warnings == [] and [r.sample for r in client.requests] == [0, 1]
-
-
-def test_a_draft_with_a_word_half_hangul_half_english_is_resampled(prompts):
-    draft = small_template("draft", "resample: 2\nretry_on: severe\nretry: Fix: {{ problems }}.\n", "{{ abstract }}")
-    spliced = "보간으로 컨텍스트의 인ference를 넓히는 방법이군요."
-    whole = "보간으로 컨텍스트의 inference를 넓히는 방법이군요."
-    client = QueueClient(NoteDraft(note=spliced), NoteDraft(note=whole))
+    client = QueueClient(NoteDraft(note=flawed), NoteDraft(note=whole))
     result = authoring(client, {**prompts, "draft": draft}).draft_note(PAPER)
     assert result.value.note == whole and result.warnings == [] and [r.sample for r in client.requests] == [0, 1]
 
