@@ -13,7 +13,8 @@ evenly over that period, are evaluated. No reply cache. For each note and model,
 - draft: `Authoring.draft_note` against a plain Korean instruction with the abstract ("다음 논문에 대한
   짧은 한국어 코멘트를 1-3문장으로 쓰세요."): chrF against the author's note, share of Korean drafts (Hangul
   the majority, core.checks.korean_share), copy rates (share of a draft's character 8-grams found in the
-  abstract; drafts holding a 20-character, 4-word run of an example note), length against the author's
+  abstract, core.checks.shared_grams: case-sensitive as the issue measured it, "any case" folds it;
+  drafts holding a 20-character, 4-word run of an example note), length against the author's
   median, seconds to the first Hangul character and in total.
 
 The two paths run interleaved in blocks of `--block` notes (baseline first in even blocks, ours first in
@@ -179,14 +180,6 @@ def run_model(
     return runs
 
 
-def abstract_copy(text: str, abstract: str, fold_case: bool = False) -> float:
-    """Share of the draft's character 8-grams (spaces squashed) found verbatim in the abstract
-    (core.checks.shared_grams, the draft check's own measure). Case-sensitive as the issue measured it: that
-    gives the author's own notes after the cut 2.5 %, its figure. With `fold_case` a capitalised term ("Load
-    Balancing" for "load balancing") counts as copied too (5.3 %)."""
-    return shared_grams(text, abstract, fold_case=fold_case)
-
-
 def is_korean(text: str) -> bool:
     hangul, latin = korean_share(text)
     return has_hangul(text) and hangul > latin
@@ -225,9 +218,9 @@ def summary(runs: Runs, notes: list[ArchiveDoc]) -> list[dict[str, object]]:
             "s/note": mean([o.seconds for o in done]),
             "first Hangul s": mean([o.first for o in done if o.first is not None]),
             "Korean": sum(is_korean(o.text) for o in done) / len(done),
-            "abstract 8-grams": mean([abstract_copy(o.text, d.entry.abstract)
+            "abstract 8-grams": mean([shared_grams(o.text, d.entry.abstract)
                                       for o, d in zip(done, notes, strict=True)]),
-            "any case": mean([abstract_copy(o.text, d.entry.abstract, fold_case=True)
+            "any case": mean([shared_grams(o.text, d.entry.abstract, fold_case=True)
                               for o, d in zip(done, notes, strict=True)]),
             "copied example": sum(any(copied_run(o.text, e) for e in o.examples) for o in done) / len(done),
             "length/author": statistics.median(len(o.text) for o in done) / author_median,
@@ -240,8 +233,8 @@ def author_row(notes: list[ArchiveDoc]) -> dict[str, object]:
     return {
         "model": "author", "task": "draft", "path": "the author's notes",
         "Korean": sum(is_korean(d.entry.note) for d in notes) / len(notes),
-        "abstract 8-grams": mean([abstract_copy(d.entry.note, d.entry.abstract) for d in notes]),
-        "any case": mean([abstract_copy(d.entry.note, d.entry.abstract, fold_case=True) for d in notes]),
+        "abstract 8-grams": mean([shared_grams(d.entry.note, d.entry.abstract) for d in notes]),
+        "any case": mean([shared_grams(d.entry.note, d.entry.abstract, fold_case=True) for d in notes]),
     }
 
 

@@ -122,14 +122,15 @@ def check_draft(
     if echoed:
         message = f"repeats the prompt's instructions: {clip_text(echoed[0])}"
         warnings.append(OutputWarning("note", message, severe=True))
-    for source, what in [(paper, "the abstract"), *((example, "an example note") for example in examples)]:
+    # An example's sentence is about another paper: nothing of it can be kept, unlike a copied line of this
+    # paper's abstract (a 0.5B test draft ended as an example's sentence after four calls while an English
+    # answer counted as unusable and the copy only as severe).
+    sources = [(paper, "the abstract", False), *((example, "an example note", True) for example in examples)]
+    for source, what, unusable in sources:
         run = copied_run(text, source)
         if run:
-            # An example's sentence is about another paper: nothing of it can be kept, unlike a copied
-            # line of this paper's abstract (a 0.5B test draft handed back an example's sentence after
-            # four calls when it counted no worse than an English answer).
             message = f"copies {what} word for word: {clip_text(run)}"
-            warnings.append(OutputWarning("note", message, severe=True, unusable=source is not paper))
+            warnings.append(OutputWarning("note", message, severe=True, unusable=unusable))
             break
     share = shared_grams(text, abstract)
     if share > PARAPHRASE_SHARE:
