@@ -134,6 +134,7 @@ class AuthorApp(App[None]):
     def on_model_connected(self, message: ModelConnected) -> None:
         self.authoring = message.authoring
         self._update_status(endpoint=message.endpoint, model=message.model, state="ready", detail="")
+        self._model_settled()
 
     def on_model_unavailable(self, message: ModelUnavailable) -> None:
         self._model_unavailable(message.error)
@@ -151,6 +152,17 @@ class AuthorApp(App[None]):
         # not a bare "unavailable"; the notification adds the hint and where to look further.
         self._update_status(state="unavailable", detail=f"{error.message} · {DOCTOR}")
         self.notify(f"{error}\n{DOCTOR}", severity="error", title="No model", timeout=15)
+        self._model_settled()
+
+    def _model_settled(self) -> None:
+        """Tell the open screens the model is ready or gone: an editor may have a generation waiting for it."""
+        for screen in self.screen_stack:
+            if isinstance(screen, AuthorScreen):
+                screen.model_settled()
+
+    @property
+    def model_starting(self) -> bool:
+        return self.status.state == "starting"
 
     def model_problem(self) -> str:
         if self._model_error is not None:

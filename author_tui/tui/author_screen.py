@@ -37,6 +37,9 @@ class AuthorScreen(Screen[None]):
     def resolve_conflict(self, choice: object) -> None:
         """The digest changed on disk before this screen's save: the author chose `choice` in the dialog."""
 
+    def model_settled(self) -> None:
+        """The model finished starting: it is ready (`author_app.authoring` set) or it is unavailable."""
+
     def palette_commands(self) -> list[PaletteCommand]:
         """What this screen adds to the command palette."""
         return []

@@ -44,6 +44,9 @@ class GeneratingScreen(AuthorScreen):
         # A stream may deliver dozens of pieces a second; only the latest text of each field is painted.
         self._streamed: dict[str, str] = {}
         self._stream_timer: Timer | None = None
+        # A generation asked for while the model was still starting (ctrl+r, or a paste with draft_on_paste):
+        # it runs once the model is ready, rather than the author's key doing nothing.
+        self._waiting: tuple[tuple[str, ...], bool] | None = None
 
     def current_entry(self) -> Entry:
         raise NotImplementedError
@@ -71,6 +74,12 @@ class GeneratingScreen(AuthorScreen):
         if self._cancel is not None:
             self.notify("A generation is running: Esc cancels it", severity="warning")
             return
+        if authoring is None and self.author_app.model_starting:
+            self._waiting = (steps, fresh)
+            what = " and ".join(FIELD_NAMES[step] for step in steps)
+            self.notify(f"The model is starting: the {what} will be written as soon as it is ready (Esc drops this)",
+                        title="Waiting for the model")
+            return
         if authoring is None:
             self.notify(self.author_app.model_problem(), severity="error", title="No model")
             return
@@ -83,9 +92,21 @@ class GeneratingScreen(AuthorScreen):
                         fresh: bool) -> None:
         drafting.run_steps(authoring, steps, entry, self.post_message, cancel, fresh=fresh)
 
+    def model_settled(self) -> None:
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None and self.author_app.authoring is not None:
+            steps, fresh = waiting
+            self.generate(steps, fresh=fresh)
+        # Unavailable instead: the app's notification already says why; the waiting generation is dropped.
+
     def cancel_generation(self) -> bool:
         """Esc while generating: ask the worker to stop (it says so with GenerationCancelled). False when no
-        generation is running any more, even if its end was never heard of (the worker is gone)."""
+        generation is running any more, even if its end was never heard of (the worker is gone). Esc while a
+        generation waits for the model drops it."""
+        if self._waiting is not None:
+            self._waiting = None
+            self.notify("Dropped: nothing will be written when the model is ready", timeout=3)
+            return True
         if self._cancel is None:
             return False
         if not self.generating_worker_running:

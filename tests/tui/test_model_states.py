@@ -4,6 +4,7 @@ crashed embedded model named in the status bar while editing and saving go on, a
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ import pytest
 from textual.command import CommandPalette
 
 from author_tui.config import Settings
-from author_tui.errors import EmbeddedModelCrashed
+from author_tui.errors import EmbeddedModelCrashed, ModelError
+from author_tui.tui.app import connect_model
 from author_tui.tui.entry_generation import GeneratingScreen
 from author_tui.tui.messages import (
     DigestSaved,
@@ -63,6 +65,53 @@ async def test_drafting_on_paste_is_opt_in(make_app: MakeApp, settings: Settings
         else:
             await pilot.pause(0.3)
             assert not seen.of(StepStarted) and editor(app).boxes["note"].text == ""
+
+
+def starting_until(gate: threading.Event, fails: bool = False) -> Any:
+    """A model factory that takes until `gate` is set to start, as the embedded model does for ~10 s."""
+
+    def factory(settings: Any, progress: Any) -> Any:
+        assert gate.wait(20)
+        if fails:
+            raise ModelError("the embedded model did not start", "run `author-tui doctor`")
+        return connect_model(settings, progress)
+
+    return factory
+
+
+async def test_a_draft_asked_for_while_the_model_starts_runs_once_it_is_ready(make_app: MakeApp) -> None:
+    gate = threading.Event()
+    app, seen = make_app(model_factory=starting_until(gate)), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await paste_paper(pilot)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert app.status.state == "starting" and not seen.of(StepStarted)
+        assert "the Korean note and translation and tags will be written as soon as it is ready" in seen.notes()[-1]
+        gate.set()
+        await until(pilot, lambda: seen.of(GenerationFinished), timeout=20)
+        assert [m.field for m in seen.of(StepStarted)] == ["note", "english", "tags"]
+        assert editor(app).boxes["note"].text == NOTE
+
+
+@pytest.mark.parametrize("how", ["esc", "the model fails"])
+async def test_a_waiting_draft_is_dropped_by_esc_or_by_a_model_that_fails(make_app: MakeApp, how: str) -> None:
+    gate = threading.Event()
+    app, seen = make_app(model_factory=starting_until(gate, fails=how != "esc")), Recorder()
+    async with app.run_test(size=SIZE, message_hook=seen) as pilot:
+        await paste_paper(pilot)
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        if how == "esc":
+            await pilot.press("escape")  # drops the waiting draft; the editor (unsaved paper) stays open
+            await pilot.pause()
+            assert "Dropped" in seen.notes()[-1] and not isinstance(app.screen, ConfirmScreen)
+        gate.set()
+        await ready(pilot)
+        await pilot.pause(0.3)
+        assert not seen.of(StepStarted) and editor(app).boxes["note"].text == ""
+        if how != "esc":
+            assert app.status.state == "unavailable" and "did not start" in seen.notes()[-1]
 
 
 async def test_a_crashed_embedded_model_is_named_in_the_status_bar(make_app: MakeApp) -> None:
