@@ -25,6 +25,7 @@ schemas (NoteDraft, Translation, TagSuggestions) are `core.outputs`.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -48,10 +49,12 @@ from author_tui.core.outputs import NoteDraft, TagPick, TagSuggestions, Translat
 from author_tui.core.port import CancelToken, ModelClient, ModelReply, ModelRequest, OnDelta, Shot, T, Usage
 from author_tui.core.prompting import VARIABLE, ExampleBudget, Message, PromptTemplate, clip
 from author_tui.core.shots import candidates_text, draft_shot, echoes, seen, translate_shot, vocabulary_text
+from author_tui.core.surface import Spelling, casual_endings
 from author_tui.core.text import swap_terms
 from author_tui.errors import EntryError
 
 ALTERNATIVES = 8  # tags offered beside the chosen ones
+SPELLING_NOTES = 1000  # the author's latest notes, for how the author spells Latin words (core.surface)
 # The guided retry when a template has no `retry:` of its own; `retry: false` turns it off.
 DEFAULT_RETRY = (
     "That answer has problems: {{ problems }}. Write it again, fixing exactly those, and answer with the text only."
@@ -131,7 +134,8 @@ class Authoring:
             own = keep_own_sentences(clean_answer(text), [paper.title, paper.abstract, *examples], instructions)
             return first_sentences(own, self.bounds.sentences_max)
 
-        return self._free_text("draft", values, NoteDraft, "note", shots, checked, on_delta, cancel, fresh, finish)
+        result = self._free_text("draft", values, NoteDraft, "note", shots, checked, on_delta, cancel, fresh, finish)
+        return replace(result, value=NoteDraft(note=self._in_house_style(template, result.value.note)))
 
     def translate(
         self,
@@ -191,6 +195,25 @@ class Authoring:
         return Result(value, warnings, usage, cached)
 
     # --- internals ----------------------------------------------------------------------------------
+
+    def _in_house_style(self, template: PromptTemplate, note: str) -> str:
+        """The profile's surface rules (core.surface), put on the chosen draft after the checks have read it:
+        `endings: casual` for the author's register, `capitalize: author` for the author's Latin spelling."""
+        if template.param("endings") == "casual":
+            note = casual_endings(note)
+        if template.param("capitalize") == "author" and self._spelling is not None:
+            note = self._spelling.apply(note)
+        return note
+
+    @functools.cached_property
+    def _spelling(self) -> Spelling | None:
+        """How the author writes Latin words now: the latest SPELLING_NOTES notes (the author's habits
+        change: capitalized Latin words went from 65 % of a note's in 2023 to 95 % since 2024)."""
+        if self.similar is None:
+            return None
+        dated = sorted((doc for doc in self.similar.docs if doc.date is not None), key=lambda doc: (doc.date, doc.key))
+        notes = [doc.entry.note for doc in dated[-SPELLING_NOTES:] if doc.entry.has_note]
+        return Spelling.of_notes(notes) if notes else None
 
     def _free_text(
         self,

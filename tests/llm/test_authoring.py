@@ -429,3 +429,16 @@ def test_a_guided_retry_in_english_never_replaces_a_korean_draft(prompts):
     result = authoring(client, {**prompts, "draft": draft}).draft_note(PAPER)
     assert len(client.requests) == 3 and client.requests[2].followup  # resampled, then the guided retry
     assert result.value.note == flawed
+
+
+def test_a_profiles_surface_rules_put_the_authors_register_and_spelling_on_the_chosen_draft(prompts):
+    rules = "endings: casual\ncapitalize: author\nresample: 1\nretry_on: severe\nretry: false\n"
+    draft = small_template("draft", rules, "{{ abstract }}")
+    spliced = NoteDraft(note="rotary 보간의 인ference를 넓힙니다.")  # severe: resampled, then the rules
+    plain = NoteDraft(note="rotary 보간으로 컨텍스트 길이를 늘렸습니다. 간단하고 좋은 방법입니다.")
+    client = QueueClient(spliced, plain)
+    result = authoring(client, {**prompts, "draft": draft}).draft_note(PAPER)
+    assert result.value.note == "Rotary 보간으로 컨텍스트 길이를 늘렸군요. 간단하고 좋은 방법이네요."
+    assert len(client.requests) == 2 and result.warnings == []
+    client = QueueClient(plain)  # a profile without them: the draft as the model wrote it
+    assert authoring(client, prompts).draft_note(PAPER).value.note == plain.note

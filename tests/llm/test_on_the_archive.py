@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import Counter
 
 import pytest
@@ -10,6 +12,7 @@ from author_tui.core.checks import check_draft, check_note, check_translation
 from author_tui.core.digest import parse, render_entry
 from author_tui.core.outputs import TagSuggestions
 from author_tui.core.paste import split_paste
+from author_tui.core.surface import Spelling
 from author_tui.store.archive import load_archive
 
 pytestmark = pytest.mark.corpus
@@ -49,3 +52,16 @@ def test_the_authors_tags_are_already_in_house_shape(corpus_dir):
     docs = load_archive([corpus_dir / "2025"])
     tags = {tag for d in docs for tag in d.entry.tags}
     assert TagSuggestions(tags=sorted(tags)).tags == sorted(tags)
+
+
+def test_the_authors_spelling_learned_before_2025_leaves_the_authors_2025_notes_nearly_as_written(corpus_dir):
+    """Capitalizing a draft's Latin words (core.surface) must be the author's habit, not a new one."""
+    docs = [d for d in load_archive([corpus_dir]) if d.date is not None and d.entry.has_note]
+    before = sorted((d for d in docs if d.date < dt.date(2025, 1, 1)), key=lambda d: (d.date, d.key))[-1000:]
+    spelling = Spelling.of_notes(d.entry.note for d in before)
+    latin = re.compile(r"[A-Za-z]+")
+    words = changed = 0
+    for note in (d.entry.note for d in docs if d.date >= dt.date(2025, 1, 1)):
+        mine, styled = latin.findall(note), latin.findall(spelling.apply(note))
+        words, changed = words + len(mine), changed + sum(a != b for a, b in zip(mine, styled, strict=True))
+    assert words > 1000 and changed / words < 0.03  # 1.7 %: the author's own lower-case words

@@ -1,0 +1,84 @@
+"""The author's surface style, put on a small model's draft: the register of the sentence endings, and the
+case of Latin-script words.
+
+Why: asked for "~군요." and "~네요.", the embedded 0.5B and 1.5B still end 60-90 % of their sentences in the
+formal "~합니다." / "~있습니다.", a register the author uses for about one sentence in eight (and none of
+the model's sentences end in ~군요/~네요/~죠, against 45 % of the author's). And they copy the abstract's
+lower-case words ("masked diffusion"), where since 2024 the author capitalizes 95 % of the Latin words in a
+note ("Masked Diffusion", "Reward Model"). Both are rules, not judgement, so they are applied by rule after
+the model has answered, and only where a prompt profile asks for them (`endings: casual`,
+`capitalize: author`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+HANGUL_BASE = 0xAC00
+FINAL_B, FINAL_SS = 17, 20  # the final consonants ㅂ and ㅆ, in a Hangul syllable's 28 finals
+# A formal ending at the end of a sentence: "...합니다." "...있습니다" (a question, "...니까?", is left alone).
+FORMAL_SEUP = re.compile(r"([가-힣])습니다(?=[.!]?(?:\s|$))")
+FORMAL_B = re.compile(r"([가-힣])니다(?=[.!]?(?:\s|$))")
+URL = re.compile(r"https?://\S+")
+# A lower-case Latin word standing on its own: not inside a URL, a file name, a LaTeX command (\alpha) or a
+# mixed-case name (mHC), and not right after Hangul, where it is a spliced word ("인ference") the author
+# must still be shown.
+LOWER_WORD = re.compile(r"(?<![A-Za-z0-9./@_\\\-가-힣])[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?![A-Za-z0-9@_/]|\.[A-Za-z])")
+CAPITALIZED_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Z][a-z0-9]*(?:-[A-Za-z0-9]+)*")
+
+
+def _final(syllable: str) -> int:
+    return (ord(syllable) - HANGUL_BASE) % 28
+
+
+def casual_endings(text: str) -> str:
+    """Formal sentence endings in the author's register: "있습니다" -> "있네요", "했습니다" -> "했군요"
+    (a past tense takes ~군요, as in the author's "높였군요", "시도했군요"), "합니다" -> "하네요",
+    "모델입니다" -> "모델이네요"."""
+
+    def seup(match: re.Match[str]) -> str:
+        stem = match.group(1)
+        return stem + ("군요" if _final(stem) == FINAL_SS else "네요")
+
+    def b_final(match: re.Match[str]) -> str:
+        syllable = match.group(1)
+        if _final(syllable) != FINAL_B:
+            return match.group(0)
+        return chr(ord(syllable) - FINAL_B) + "네요"  # 합 -> 하, 됩 -> 되, 입 -> 이
+
+    return FORMAL_B.sub(b_final, FORMAL_SEUP.sub(seup, text))
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How the author writes Latin words: a lower-case word is capitalized ("diffusion" -> "Diffusion",
+    "cold-start" -> "Cold-Start") unless the author writes it lower-case more often than capitalized
+    ("of", "vs", "o1", "n-gram")."""
+
+    lower: Counter[str]
+    capitalized: Counter[str]
+
+    @classmethod
+    def of_notes(cls, notes: Iterable[str]) -> Spelling:
+        lower: Counter[str] = Counter()
+        capitalized: Counter[str] = Counter()
+        for note in notes:
+            text = URL.sub(" ", note)
+            lower.update(LOWER_WORD.findall(text))
+            capitalized.update(CAPITALIZED_WORD.findall(text))
+        return cls(lower, capitalized)
+
+    def apply(self, text: str) -> str:
+        urls = [match.span() for match in URL.finditer(text)]
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if any(start <= match.start() < end for start, end in urls):
+                return word
+            capital = "-".join(part[:1].upper() + part[1:] for part in word.split("-"))
+            return word if self.lower[word] > self.capitalized[capital] else capital
+
+        return LOWER_WORD.sub(fix, text)
