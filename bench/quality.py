@@ -13,7 +13,8 @@ evenly over that period, are evaluated. No reply cache. For each note and model,
 - draft: `Authoring.draft_note` against a plain Korean instruction with the abstract ("다음 논문에 대한
   짧은 한국어 코멘트를 1-3문장으로 쓰세요."): chrF against the author's note, share of Korean drafts (Hangul
   the majority, core.checks.korean_share), copy rates (share of a draft's character 8-grams found in the
-  abstract, core.checks.shared_grams: case-sensitive as the issue measured it, "any case" folds it;
+  abstract, core.checks.shared_grams: case-sensitive as the issue measured it, "any case" folds it, and
+  is the one to judge copying by, since the small profile capitalizes a draft's Latin words by rule;
   drafts holding a 20-character, 4-word run of an example note), length against the author's
   median, seconds to the first Hangul character and in total.
 

@@ -22,6 +22,7 @@ FINAL_B, FINAL_SS = 17, 20  # the final consonants ㅂ and ㅆ, in a Hangul syll
 # A formal ending at the end of a sentence: "...합니다." "...있습니다" (a question, "...니까?", is left alone).
 FORMAL_SEUP = re.compile(r"([가-힣])습니다(?=[.!]?(?:\s|$))")
 FORMAL_B = re.compile(r"([가-힣])니다(?=[.!]?(?:\s|$))")
+COPULA = re.compile(r"([가-힣])입니다(?=[.!]?(?:\s|$))")
 URL = re.compile(r"https?://\S+")
 # A lower-case Latin word standing on its own: not inside a URL, a file name, a LaTeX command (\alpha) or a
 # mixed-case name (mHC), and not right after Hangul, where it is a spliced word ("인ference") the author
@@ -37,7 +38,11 @@ def _final(syllable: str) -> int:
 def casual_endings(text: str) -> str:
     """Formal sentence endings in the author's register: "있습니다" -> "있네요", "했습니다" -> "했군요"
     (a past tense takes ~군요, as in the author's "높였군요", "시도했군요"), "합니다" -> "하네요",
-    "모델입니다" -> "모델이네요"."""
+    "모델입니다" -> "모델이네요", "아이디어입니다" -> "아이디어네요" (after a vowel the copula's 이 goes)."""
+
+    def copula(match: re.Match[str]) -> str:
+        noun = match.group(1)
+        return noun + ("이네요" if _final(noun) else "네요")
 
     def seup(match: re.Match[str]) -> str:
         stem = match.group(1)
@@ -49,7 +54,7 @@ def casual_endings(text: str) -> str:
             return match.group(0)
         return chr(ord(syllable) - FINAL_B) + "네요"  # 합 -> 하, 됩 -> 되, 입 -> 이
 
-    return FORMAL_B.sub(b_final, FORMAL_SEUP.sub(seup, text))
+    return FORMAL_B.sub(b_final, COPULA.sub(copula, FORMAL_SEUP.sub(seup, text)))
 
 
 @dataclass(frozen=True)

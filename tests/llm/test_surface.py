@@ -16,6 +16,7 @@ from author_tui.core.surface import Spelling, casual_endings
         ("길이를 줄였습니다.", "길이를 줄였군요."),  # on a past stem (ㅆ): ~군요, as the author's "높였군요"
         ("방법을 제안합니다.", "방법을 제안하네요."),  # ~ㅂ니다: the ㅂ comes off the syllable
         ("새 모델입니다. 빨라집니다!", "새 모델이네요. 빨라지네요!"),
+        ("좋은 아이디어입니다.", "좋은 아이디어네요."),  # after a vowel the copula's 이 goes
         ("모델을 만듭니다", "모델을 만드네요"),  # the end of the text ends a sentence too
         # not the end of a sentence
         ("무엇입니까? 그렇습니다만 아닙니다, 그리고", "무엇입니까? 그렇습니다만 아닙니다, 그리고"),
