@@ -230,7 +230,8 @@ class Authoring:
     ) -> Result[T]:
         """Ask for plain text and check it. On a severe problem (not in its language, copied: core.checks)
         the template's `resample: n` asks the same question again up to n times, each a warm sample of its
-        own seed; then, when the checks still object (`retry_on: severe`: only to a severe problem), one
+        own seed; an answer still copying a worked example is asked for once more without the examples; then,
+        when the checks still object (`retry_on: severe`: only to a severe problem), one
         guided retry quotes what was wrong. The least bad answer wins (core.checks.badness): a resample
         only when strictly better, the guided retry on a tie, and never a retry that echoes its prompt."""
         template, finish = self.prompts[task], finish or clean_answer
@@ -244,15 +245,24 @@ class Authoring:
             return cleaned, checked(cleaned)
 
         text, warnings = judged(raw)
-        for sample in range(1, int(template.param("resample", 0)) + 1):
-            if not any(w.severe for w in warnings):
-                break
-            again = self._ask(replace(request, sample=sample), output, on_delta, cancel)
+
+        def ask_again(asked: ModelRequest) -> None:  # the new answer replaces the old one if strictly better
+            nonlocal raw, text, warnings, usage, cached
+            again = self._ask(asked, output, on_delta, cancel)
             usage, cached = usage + again.usage, cached and again.cached
             other = str(getattr(again.value, field_name))
             other_text, other_warnings = judged(other)
             if badness(other_warnings) < badness(warnings):
                 raw, text, warnings = other, other_text, other_warnings
+
+        for sample in range(1, int(template.param("resample", 0)) + 1):
+            if not any(w.severe for w in warnings):
+                break
+            ask_again(replace(request, sample=sample))
+        if request.shots and any(w.from_example for w in warnings):
+            # It copies a worked example: the cure is the question without it. A guided retry keeps the example
+            # in view, and the 0.5B handed back the same sentence of it again (2 of 40 dev translations).
+            ask_again(replace(request, shots=()))
         retry = template.param("retry", DEFAULT_RETRY)
         wanted = [w for w in warnings if w.severe or template.param("retry_on", "any") != "severe"]
         if wanted and retry:

@@ -51,6 +51,8 @@ class OutputWarning:
     # any number of severe problems, so an English copy of the abstract never wins over a Korean draft
     # with a spliced word.
     unusable: bool = False
+    # It copies a worked example of the prompt: asked again without the examples (core.authoring).
+    from_example: bool = False
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -130,7 +132,7 @@ def check_draft(
         run = copied_run(text, source)
         if run:
             message = f"copies {what} word for word: {clip_text(run)}"
-            warnings.append(OutputWarning("note", message, severe=True, unusable=unusable))
+            warnings.append(OutputWarning("note", message, severe=True, unusable=unusable, from_example=unusable))
             break
     share = shared_grams(text, abstract)
     if share > PARAPHRASE_SHARE:
@@ -283,7 +285,7 @@ def check_translation(
         run = copied_run(text, example, EXAMPLE_RUN)
         if run and run.lower() not in note.lower():
             message = f"copies the example's English, not the note: {clip_text(run)}"
-            warnings.append(OutputWarning("english", message, severe=True))
+            warnings.append(OutputWarning("english", message, severe=True, from_example=True))
             break
     return warnings
 

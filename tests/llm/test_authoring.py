@@ -226,8 +226,11 @@ def test_a_paper_without_a_title_is_refused(prompts):
 
 def test_a_draft_that_repeats_an_example_is_flagged(prompts):
     copied = "RoPE 스케일링으로 Long Context를 늘리는 방법이군요."
-    result = authoring(QueueClient(NoteDraft(note=copied), NoteDraft(note=copied)), prompts).draft_note(PAPER)
+    client = QueueClient(*[NoteDraft(note=copied)] * 3)
+    result = authoring(client, prompts).draft_note(PAPER)
     assert [w.message for w in result.warnings] == [f"copies an example note word for word: {copied}"]
+    first, unexampled, guided = client.requests  # asked again without the examples, then the guided retry
+    assert first.shots and not unexampled.shots and not unexampled.followup and guided.followup
 
 
 def test_a_draft_that_copies_the_abstract_is_flagged(prompts):
@@ -417,8 +420,12 @@ def test_a_translation_that_hands_back_its_examples_english_is_retried(prompts):
     client = QueueClient(leaked, fixed)
     result = authoring(client, prompts).translate(entry)
     assert any(shot.answer["english"] == example for shot in client.requests[0].shots)
-    assert "copies the example's English" in client.requests[1].followup[1].content
-    assert result.value.english == fixed.english and result.warnings == []
+    assert client.requests[1].shots == () and client.requests[1].messages == client.requests[0].messages
+    assert result.value.english == fixed.english and result.warnings == [] and len(client.requests) == 2
+    # Still copying without the example (the 0.5B's own phrase, say): the guided retry names the problem.
+    client = QueueClient(leaked, leaked, fixed)
+    assert authoring(client, prompts).translate(entry).value.english == fixed.english
+    assert "copies the example's English" in client.requests[2].followup[1].content
 
 
 def test_a_guided_retry_in_english_never_replaces_a_korean_draft(prompts):
