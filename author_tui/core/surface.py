@@ -17,13 +17,14 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from author_tui.core.text import URL
+
 HANGUL_BASE = 0xAC00
 FINAL_B, FINAL_SS = 17, 20  # the final consonants ㅂ and ㅆ, in a Hangul syllable's 28 finals
 # A formal ending at the end of a sentence: "...합니다." "...있습니다" (a question, "...니까?", is left alone).
 FORMAL_SEUP = re.compile(r"([가-힣])습니다(?=[.!]?(?:\s|$))")
 FORMAL_B = re.compile(r"([가-힣])니다(?=[.!]?(?:\s|$))")
 COPULA = re.compile(r"([가-힣])입니다(?=[.!]?(?:\s|$))")
-URL = re.compile(r"https?://\S+")
 # A lower-case Latin word standing on its own: not inside a URL, a file name, a LaTeX command (\alpha) or a
 # mixed-case name (mHC), and not right after Hangul, where it is a spliced word ("인ference") the author
 # must still be shown.
