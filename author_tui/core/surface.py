@@ -1,9 +1,9 @@
 """The author's surface style, put on a small model's draft: the register of the sentence endings, and the
 case of Latin-script words.
 
-Why: asked for "~군요." and "~네요.", the embedded 0.5B and 1.5B still end 60-90 % of their sentences in the
-formal "~합니다." / "~있습니다.", a register the author uses for about one sentence in eight (and none of
-the model's sentences end in ~군요/~네요/~죠, against 45 % of the author's). And they copy the abstract's
+Why: asked for "~군요." and "~네요.", the embedded 0.5B and 1.5B still end 90 % of their sentences in the
+formal "~합니다." / "~있습니다." (dev window drafts), a register of 27 % of the sentences in the author's
+latest 1,000 notes; none of theirs end in ~군요/~네요/~죠, against 42 % of the author's. And they copy the abstract's
 lower-case words ("masked diffusion"), where since 2024 the author capitalizes 95 % of the Latin words in a
 note ("Masked Diffusion", "Reward Model"). Both are rules, not judgement, so they are applied by rule after
 the model has answered, and only where a prompt profile asks for them (`endings: casual`,
