@@ -76,7 +76,8 @@ class GeneratingScreen(AuthorScreen):
             return
         if authoring is None and self.author_app.model_starting:
             self._waiting = (steps, fresh)
-            what = " and ".join(FIELD_NAMES[step] for step in steps)
+            names = [FIELD_NAMES[step] for step in steps]
+            what = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
             self.notify(f"The model is starting: the {what} will be written as soon as it is ready (Esc drops this)",
                         title="Waiting for the model")
             return

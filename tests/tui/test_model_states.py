@@ -87,7 +87,7 @@ async def test_a_draft_asked_for_while_the_model_starts_runs_once_it_is_ready(ma
         await pilot.press("ctrl+r")
         await pilot.pause()
         assert app.status.state == "starting" and not seen.of(StepStarted)
-        assert "the Korean note and translation and tags will be written as soon as it is ready" in seen.notes()[-1]
+        assert "the Korean note, translation and tags will be written as soon as it is ready" in seen.notes()[-1]
         gate.set()
         await until(pilot, lambda: seen.of(GenerationFinished), timeout=20)
         assert [m.field for m in seen.of(StepStarted)] == ["note", "english", "tags"]
