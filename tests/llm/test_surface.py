@@ -13,7 +13,8 @@ from author_tui.core.surface import Spelling, casual_endings
     ("formal", "casual"),
     [
         ("성능이 좋습니다.", "성능이 좋네요."),  # ~습니다 on a present stem: ~네요
-        ("길이를 줄였습니다.", "길이를 줄였군요."),  # on a past stem (ㅆ): ~군요, as the author's "높였군요"
+        ("길이를 줄였습니다.", "길이를 줄였군요."),  # a past tense: ~군요, as the author's "높였군요"
+        ("할 수 있습니다. 좋겠습니다.", "할 수 있네요. 좋겠네요."),  # but 있 and 겠 take ~네요
         ("방법을 제안합니다.", "방법을 제안하네요."),  # ~ㅂ니다: the ㅂ comes off the syllable
         ("새 모델입니다. 빨라집니다!", "새 모델이네요. 빨라지네요!"),
         ("좋은 아이디어입니다.", "좋은 아이디어네요."),  # after a vowel the copula's 이 goes
