@@ -208,7 +208,7 @@ class Authoring:
     @functools.cached_property
     def _spelling(self) -> Spelling | None:
         """How the author writes Latin words now: the latest SPELLING_NOTES notes (the author's habits
-        change: capitalized Latin words went from 65 % of a note's in 2023 to 95 % since 2024)."""
+        change: capitalized Latin words went from 35 % of a note's in 2023 to 95 % since 2024)."""
         if self.similar is None:
             return None
         dated = sorted((doc for doc in self.similar.docs if doc.date is not None), key=lambda doc: (doc.date, doc.key))
