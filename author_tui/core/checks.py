@@ -128,11 +128,11 @@ def check_draft(
     # paper's abstract (a 0.5B test draft ended as an example's sentence after four calls while an English
     # answer counted as unusable and the copy only as severe).
     sources = [(paper, "the abstract", False), *((example, "an example note", True) for example in examples)]
-    for source, what, unusable in sources:
+    for source, what, example in sources:
         run = copied_run(text, source)
         if run:
             message = f"copies {what} word for word: {clip_text(run)}"
-            warnings.append(OutputWarning("note", message, severe=True, unusable=unusable, from_example=unusable))
+            warnings.append(OutputWarning("note", message, severe=True, unusable=example, from_example=example))
             break
     share = shared_grams(text, abstract)
     if share > PARAPHRASE_SHARE:
