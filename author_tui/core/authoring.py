@@ -49,7 +49,7 @@ from author_tui.core.outputs import NoteDraft, TagPick, TagSuggestions, Translat
 from author_tui.core.port import CancelToken, ModelClient, ModelReply, ModelRequest, OnDelta, Shot, T, Usage
 from author_tui.core.prompting import VARIABLE, ExampleBudget, Message, PromptTemplate, clip
 from author_tui.core.shots import candidates_text, draft_shot, echoes, seen, translate_shot, vocabulary_text
-from author_tui.core.surface import Spelling, casual_endings
+from author_tui.core.surface import EnglishSpelling, Spelling, casual_endings
 from author_tui.core.text import swap_terms
 from author_tui.errors import EntryError
 
@@ -162,7 +162,8 @@ class Authoring:
             translated = check_translation(entry.note, english, self.bounds, examples)
             return translated + check_copied("english", english, sources)
 
-        return self._free_text("translate", values, Translation, "english", shots, checked, on_delta, cancel, fresh)
+        result = self._free_text("translate", values, Translation, "english", shots, checked, on_delta, cancel, fresh)
+        return replace(result, value=Translation(english=self._in_house_english(template, result.value.english)))
 
     def suggest_tags(
         self,
@@ -205,15 +206,31 @@ class Authoring:
             note = self._spelling.apply(note)
         return note
 
+    def _in_house_english(self, template: PromptTemplate, english: str) -> str:
+        """`capitalize: author` on a translation: the note's capitalized terms in the case the author's own
+        English gives them mid-sentence ("Layer Norm" -> "layer norm"), after the checks have read it."""
+        if template.param("capitalize") == "author" and self._english_spelling is not None:
+            english = self._english_spelling.apply(english)
+        return english
+
+    @functools.cached_property
+    def _english_spelling(self) -> EnglishSpelling | None:
+        """How the author writes English words now: the latest SPELLING_NOTES translations."""
+        translations = [doc.entry.english for doc in self._by_date if doc.entry.has_english][-SPELLING_NOTES:]
+        return EnglishSpelling.of_translations(translations) if translations else None
+
     @functools.cached_property
     def _spelling(self) -> Spelling | None:
         """How the author writes Latin words now: the latest SPELLING_NOTES notes (the author's habits
         change: capitalized Latin words went from 35 % of a note's in 2023 to 95 % since 2024)."""
-        if self.similar is None:
-            return None
-        dated = sorted((doc for doc in self.similar.docs if doc.date is not None), key=lambda doc: (doc.date, doc.key))
-        notes = [doc.entry.note for doc in dated[-SPELLING_NOTES:] if doc.entry.has_note]
+        notes = [doc.entry.note for doc in self._by_date[-SPELLING_NOTES:] if doc.entry.has_note]
         return Spelling.of_notes(notes) if notes else None
+
+    @functools.cached_property
+    def _by_date(self) -> list[ArchiveDoc]:
+        """The archive's dated notes, oldest first; none without an archive."""
+        docs = self.similar.docs if self.similar is not None else []
+        return sorted((doc for doc in docs if doc.date is not None), key=lambda doc: (doc.date, doc.key))
 
     def _free_text(
         self,

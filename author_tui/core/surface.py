@@ -1,5 +1,5 @@
-"""The author's surface style, put on a small model's draft: the register of the sentence endings, and the
-case of Latin-script words.
+"""The author's surface style, put on a small model's answer: the register of a draft's sentence endings,
+and the case of Latin-script words in a draft and in a translation.
 
 Why: asked for "~군요." and "~네요.", the embedded 0.5B and 1.5B still end 90 % of their sentences in the
 formal "~합니다." / "~있습니다." (dev window drafts), a register of 27 % of the sentences in the author's
@@ -8,6 +8,10 @@ lower-case words ("masked diffusion"), where since 2024 the author capitalizes 9
 note ("Masked Diffusion", "Reward Model"). Both are rules, not judgement, so they are applied by rule after
 the model has answered, and only where a prompt profile asks for them (`endings: casual`,
 `capitalize: author`).
+
+In English the author does the opposite: asked to keep every Latin-script term as written, the 0.5B carries
+the note's "Layer Norm" and "Reward Model" into the translation, where the author's own English writes
+"layer norm" and "reward model" in the middle of a sentence (and keeps "Qwen", "DeepSeek-R1", "RL").
 """
 
 from __future__ import annotations
@@ -30,6 +34,12 @@ COPULA = re.compile(r"([가-힣])입니다(?=[.!]?(?:\s|$))")
 # must still be shown.
 LOWER_WORD = re.compile(r"(?<![A-Za-z0-9./@_\\\-가-힣])[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?![A-Za-z0-9@_/]|\.[A-Za-z])")
 CAPITALIZED_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Z][a-z0-9]*(?:-[A-Za-z0-9]+)*")
+# An English word standing on its own (not in a URL, a file name or a mixed-case name such as "LLaDA"), and
+# where a sentence starts, so a word there is capitalized for the sentence and not for itself.
+ENGLISH_WORD = re.compile(
+    r"(?<![A-Za-z0-9./@_\\\-])[A-Za-z][a-z0-9]*(?:-[A-Za-z][a-z0-9]*)*(?![A-Za-z0-9@_/]|\.[A-Za-z])"
+)
+SENTENCE_START = re.compile(r"(?:^|[.!?:;][\"')\]]*\s+|[(\"'\n]\s*)$")
 
 
 def _final(syllable: str) -> int:
@@ -91,3 +101,42 @@ class Spelling:
             return word if self.lower[word] > self.capitalized[capital] else capital
 
         return LOWER_WORD.sub(fix, text)
+
+
+@dataclass(frozen=True)
+class EnglishSpelling:
+    """How the author writes a capitalized word inside an English sentence: "Layer Norm" -> "layer norm",
+    "Semantic Deduplication" -> "semantic deduplication", where the author's own translations write it in
+    lower case more often than capitalized there. A name the author capitalizes ("Qwen", "Tanh") stays, so
+    does a word where a sentence starts, an acronym ("RL", "QKV"), a mixed-case name ("LLaDA"), and a word the
+    author has never written."""
+
+    lower: Counter[str]
+    capitalized: Counter[str]
+
+    @classmethod
+    def of_translations(cls, translations: Iterable[str]) -> EnglishSpelling:
+        lower: Counter[str] = Counter()
+        capitalized: Counter[str] = Counter()
+        for english in translations:
+            text = URL.sub(" ", english)
+            for match in ENGLISH_WORD.finditer(text):
+                if not SENTENCE_START.search(text, 0, match.start()):
+                    word = match.group(0)
+                    (capitalized if word[0].isupper() else lower)[word.lower()] += 1
+        return cls(lower, capitalized)
+
+    def apply(self, text: str) -> str:
+        urls = [match.span() for match in URL.finditer(text)]
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            # A capital letter on its own ("top K", "Plan A") or before a digit ("Q1") is a name, not a word.
+            if not (word[0].isupper() and word[1:2].islower()) or any(a <= match.start() < b for a, b in urls):
+                return word
+            if SENTENCE_START.search(text, 0, match.start()):
+                return word
+            key = word.lower()
+            return key if self.lower[key] > self.capitalized[key] else word
+
+        return ENGLISH_WORD.sub(fix, text)

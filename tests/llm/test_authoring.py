@@ -449,3 +449,15 @@ def test_a_profiles_surface_rules_put_the_authors_register_and_spelling_on_the_c
     assert len(client.requests) == 2 and result.warnings == []
     client = QueueClient(plain)  # a profile without them: the draft as the model wrote it
     assert authoring(client, prompts).draft_note(PAPER).value.note == plain.note
+
+
+def test_a_profiles_spelling_puts_a_translations_terms_in_the_case_of_the_authors_english(prompts):
+    translate = small_template("translate", "capitalize: author\nretry: false\n", "{{ note }}")
+    english = [d.model_copy(update={"english": "A long context method with rotary interpolation."}) for d in DOCS]
+    answer = Translation(english="Rotary Interpolation widens the Long Context of LLaMA.")
+    entry = PAPER.model_copy(update={"note": "Rotary Interpolation으로 LLaMA의 Long Context를 넓히네요."})
+    client = QueueClient(answer)
+    result = authoring(client, {**prompts, "translate": translate}, docs=english).translate(entry)
+    assert result.value.english == "Rotary interpolation widens the long context of LLaMA."
+    client = QueueClient(answer)  # a profile without it: the English as the model wrote it
+    assert authoring(client, prompts, docs=english).translate(entry).value.english == answer.english

@@ -12,7 +12,7 @@ from author_tui.core.checks import check_draft, check_note, check_translation
 from author_tui.core.digest import parse, render_entry
 from author_tui.core.outputs import TagSuggestions
 from author_tui.core.paste import split_paste
-from author_tui.core.surface import Spelling
+from author_tui.core.surface import EnglishSpelling, Spelling
 from author_tui.store.archive import load_archive
 
 pytestmark = pytest.mark.corpus
@@ -65,3 +65,18 @@ def test_the_authors_spelling_learned_before_2025_leaves_the_authors_2025_notes_
         mine, styled = latin.findall(note), latin.findall(spelling.apply(note))
         words, changed = words + len(mine), changed + sum(a != b for a, b in zip(mine, styled, strict=True))
     assert words > 1000 and changed / words < 0.03  # 1.7 %: the author's own lower-case words
+
+
+def test_the_authors_english_spelling_learned_before_2025_leaves_the_authors_2025_english_nearly_as_written(
+    corpus_dir,
+):
+    """Lower-casing a translation's terms (core.surface) must be the author's habit in English, not a new one."""
+    docs = [d for d in load_archive([corpus_dir]) if d.date is not None and d.entry.has_english]
+    before = sorted((d for d in docs if d.date < dt.date(2025, 1, 1)), key=lambda d: (d.date, d.key))[-1000:]
+    spelling = EnglishSpelling.of_translations(d.entry.english for d in before)
+    latin = re.compile(r"[A-Za-z]+")
+    words = changed = 0
+    for english in (d.entry.english for d in docs if d.date >= dt.date(2025, 1, 1)):
+        mine, styled = latin.findall(english), latin.findall(spelling.apply(english))
+        words, changed = words + len(mine), changed + sum(a != b for a, b in zip(mine, styled, strict=True))
+    assert words > 1000 and changed / words < 0.01

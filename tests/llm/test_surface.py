@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from author_tui.core.surface import Spelling, casual_endings
+from author_tui.core.surface import EnglishSpelling, Spelling, casual_endings
 
 
 @pytest.mark.parametrize(
@@ -41,3 +41,21 @@ def test_latin_words_are_capitalized_unless_the_author_writes_them_in_lower_case
 
 def test_without_the_authors_notes_every_lower_case_word_is_capitalized():
     assert Spelling(Counter(), Counter()).apply("masked diffusion의 refinement") == "Masked Diffusion의 Refinement"
+
+
+def test_a_translations_capitalized_terms_take_the_case_the_authors_english_gives_them():
+    spelling = EnglishSpelling.of_translations(
+        ["It combines layer norm with post norm, as Qwen did.", "Layer norm: a reward model by Qwen.", "The top k."]
+    )
+    assert spelling.apply("Layer Norm with a Reward Model, as Qwen uses Post Norm and the Top K.") == (
+        "Layer norm with a reward model, as Qwen uses post norm and the top K."  # "Layer" starts the sentence
+    )
+    # Left as they are: a word the author never wrote, an acronym, a mixed-case name, a URL, a file name, and
+    # a word where a sentence (or a parenthesis) starts; a capital letter on its own ("K") is a name.
+    kept = "It uses Gather Heads in RL, like LLaDA (https://x.org/Reward) and Reward.py. Norm. (Reward)"
+    assert spelling.apply(kept) == kept
+
+
+def test_without_the_authors_translations_the_english_is_left_as_written():
+    text = "Applies Layer Norm to the Reward Model."
+    assert EnglishSpelling(Counter(), Counter()).apply(text) == text
