@@ -36,13 +36,13 @@ from author_tui.core.checks import (
     DEFAULT_BOUNDS,
     Bounds,
     OutputWarning,
-    badness,
     check_copied,
     check_draft,
     check_tags,
     check_translation,
     first_sentences,
     keep_own_sentences,
+    ranking,
 )
 from author_tui.core.model import ArchiveDoc, Entry
 from author_tui.core.outputs import NoteDraft, TagPick, TagSuggestions, Translation, clean_answer
@@ -249,8 +249,9 @@ class Authoring:
         the template's `resample: n` asks the same question again up to n times, each a warm sample of its
         own seed; an answer still copying a worked example is asked for once more without the examples; then,
         when the checks still object (`retry_on: severe`: only to a severe problem), one
-        guided retry quotes what was wrong. The least bad answer wins (core.checks.badness): a resample
-        only when strictly better, the guided retry on a tie, and never a retry that echoes its prompt."""
+        guided retry quotes what was wrong. The least bad answer wins (core.checks.ranking: badness, then
+        how far past its limit): a resample only when strictly better, the guided retry on a tie, and never a
+        retry that echoes its prompt."""
         template, finish = self.prompts[task], finish or clean_answer
         request = self._request(task, values, shots, preview=field_name, fresh=fresh)
         reply = self._ask(request, output, on_delta, cancel)
@@ -269,7 +270,7 @@ class Authoring:
             usage, cached = usage + again.usage, cached and again.cached
             other = str(getattr(again.value, field_name))
             other_text, other_warnings = judged(other)
-            if badness(other_warnings) < badness(warnings):
+            if ranking(other_warnings) < ranking(warnings):
                 raw, text, warnings = other, other_text, other_warnings
 
         for sample in range(1, int(template.param("resample", 0)) + 1):
@@ -289,7 +290,7 @@ class Authoring:
             usage, cached = usage + again.usage, cached and again.cached
             second, second_warnings = judged(str(getattr(again.value, field_name)))
             # A small model may answer the retry by repeating it: that is worse than anything it fixed.
-            if not echoes(field_name, second, asked) and badness(second_warnings) <= badness(warnings):
+            if not echoes(field_name, second, asked) and ranking(second_warnings) <= ranking(warnings):
                 text, warnings = second, second_warnings
         return Result(output.model_validate({field_name: text}), warnings, usage, cached)
 

@@ -53,6 +53,9 @@ class OutputWarning:
     unusable: bool = False
     # It copies a worked example of the prompt: asked again without the examples (core.authoring).
     from_example: bool = False
+    # How far past its limit (the abstract's share of a reworded draft): between two answers equally bad
+    # by `badness`, the one that rewords less wins (core.authoring).
+    degree: float = 0.0
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
@@ -137,7 +140,7 @@ def check_draft(
     share = shared_grams(text, abstract)
     if share > PARAPHRASE_SHARE:
         message = f"rewords the abstract: {share:.0%} of its 8-character runs are the abstract's"
-        warnings.append(OutputWarning("note", message, severe=True))
+        warnings.append(OutputWarning("note", message, severe=True, degree=share))
     invented = [n for n in NUMBER.findall(URL.sub(" ", text)) if n not in set(NUMBER.findall(URL.sub(" ", paper)))]
     invented += missing_urls(text, paper)
     if invented:
@@ -326,6 +329,12 @@ def badness(warnings: Iterable[OutputWarning]) -> int:
     """How bad an answer is, to pick between a first answer and its guided retry: a severe warning
     outweighs any number of others, and an unusable one any number of severe ones."""
     return sum(10_000 if w.unusable else 100 if w.severe else 1 for w in warnings)
+
+
+def ranking(warnings: Iterable[OutputWarning]) -> tuple[int, float]:
+    """Badness, then by how much: the order in which answers to the same question are preferred."""
+    warnings = list(warnings)
+    return badness(warnings), sum(w.degree for w in warnings)
 
 
 def clip_text(text: str, chars: int = 60) -> str:

@@ -242,6 +242,20 @@ def test_a_draft_that_copies_the_abstract_is_flagged(prompts):
     ]
 
 
+def test_of_two_drafts_that_reword_the_abstract_the_one_that_rewords_less_is_kept(prompts):
+    draft = small_template("draft", "resample: 2\nretry_on: severe\nretry: false\n", "{{ abstract }}")
+    reworded = "긴 문맥을 다루기 위해 position interpolation 방식으로 문맥 창을 늘리는 방법"
+    more = NoteDraft(note=reworded + "이라고 하네요.")  # 30 % of its 8-grams are the abstract's
+    less = NoteDraft(note=reworded + "을 제안한 연구라고 하는군요.")  # 26 %
+    client = QueueClient(more, less, more)
+    result = authoring(client, {**prompts, "draft": draft}).draft_note(PAPER)
+    assert len(client.requests) == 3  # each as bad as the first by count: both resamples are asked
+    assert result.value.note == less.note
+    assert [w.message for w in result.warnings] == [
+        "rewords the abstract: 26% of its 8-character runs are the abstract's"
+    ]
+
+
 def test_without_rerank_the_engine_chooses_and_no_model_is_asked(prompts):
     client = QueueClient()
     engine = TagEngine.build(DOCS)
