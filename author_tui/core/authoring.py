@@ -290,7 +290,8 @@ class Authoring:
             usage, cached = usage + again.usage, cached and again.cached
             second, second_warnings = judged(str(getattr(again.value, field_name)))
             # A small model may answer the retry by repeating it: that is worse than anything it fixed.
-            if not echoes(field_name, second, asked) and ranking(second_warnings) <= ranking(warnings):
+            question = " ".join(str(value) for value in values.values())
+            if not echoes(field_name, second, asked, question) and ranking(second_warnings) <= ranking(warnings):
                 text, warnings = second, second_warnings
         return Result(output.model_validate({field_name: text}), warnings, usage, cached)
 

@@ -366,6 +366,20 @@ def test_an_echo_of_the_retry_loses_even_to_an_answer_as_bad(prompts):
     assert result.value.note == english and any(w.severe for w in result.warnings)
 
 
+def test_a_retry_answered_with_its_problem_in_translation_loses(prompts):
+    draft = small_template("draft", "retry_on: severe\nretry: (문제: {{ problems }}) 다시 쓰세요.\n", "{{ abstract }}")
+    reworded = NoteDraft(note="긴 문맥을 다루기 위해 position interpolation 방식으로 문맥 창을 늘리는 방법"
+                              "이라고 하네요.")
+    echo = NoteDraft(note="8자리 러닝의 30%는 초록이네요.")  # "30% of its 8-character runs are the abstract's"
+    result = authoring(QueueClient(reworded, echo), {**prompts, "draft": draft}).draft_note(PAPER)
+    assert result.value.note == reworded.note
+    # A percentage the paper itself gives is the paper's, not the problem's.
+    paper = PAPER.model_copy(update={"abstract": PAPER.abstract + " It keeps 30% of the cost."})
+    own = NoteDraft(note="비용의 30%만 쓰면서 문맥을 늘린다는 점이 흥미롭네요.")
+    result = authoring(QueueClient(reworded, own), {**prompts, "draft": draft}).draft_note(paper)
+    assert result.value.note == own.note
+
+
 def test_a_copied_or_english_sentence_is_dropped_while_one_of_the_models_own_is_left(prompts):
     own = "보간 방식이 흥미롭네요."
     copied = "We extend the context window with rotary position interpolation."  # the abstract's sentence
