@@ -31,6 +31,8 @@ EXAMPLE_RUN = 30
 # not a comment on it: 0.9 % of the author's 1,320 notes that have an abstract go past that (their mean is
 # 2.8 %), 3-4 of 30 drafts of each small model on the test split did.
 PARAPHRASE_SHARE = 0.2
+# How a sentence may end without its period: a Korean sentence ending, or a bracket (a URL, an aside).
+FINISHED_TAIL = re.compile(r"[요다죠까음함임)\]]$")
 PLACEHOLDER = re.compile(r"~[\uac00-\ud7a3]")  # "~에", "~군요": a pattern the instructions quote
 # A word half Hangul, half English ("인ference", "시퀀encer"): a small model switching script mid-word. A
 # Hangul syllable runs straight into a lower-case Latin letter in 2 of the author's 3,468 notes ("교사teacher").
@@ -181,10 +183,16 @@ def count_sentences(text: str) -> int:
 
 
 def first_sentences(text: str, count: int) -> str:
-    """The text up to the end of its `count`-th sentence (all of it when it has no more)."""
+    """The text up to the end of its `count`-th sentence (all of it when it has no more), less a last piece
+    left unfinished after a finished sentence: an answer cut by max_tokens ("… 학습된 Large", "… 더 많은 계":
+    4 of 48 1.5B dev drafts). A piece ending as a sentence does without its period ("~네요", "~다"), or in a
+    bracket, stays; 97 % of the author's notes end in . ? ! or ")"."""
     ends = [m.end() for m in SENTENCE_END.finditer(text)]
-    # Text after the count-th end is a further sentence, finished or not (an answer cut by max_tokens).
-    return text if len(ends) < count or not text[ends[count - 1] :].strip() else text[: ends[count - 1]].strip()
+    # Text after the count-th end is a further sentence, finished or not.
+    if len(ends) >= count and text[ends[count - 1] :].strip():
+        return text[: ends[count - 1]].strip()
+    tail = text[ends[-1] :].strip() if ends else ""
+    return text[: ends[-1]].strip() if tail and not FINISHED_TAIL.search(tail) else text
 
 
 def split_sentences(text: str) -> list[str]:

@@ -267,7 +267,14 @@ def test_a_sentence_made_of_the_instructions_quoted_patterns_is_theirs_not_a_not
 
 def test_three_sentences_and_an_unfinished_fourth_keep_three():
     assert first_sentences("하나네요. 둘이네요. 셋이네요. 넷은 잘린", 3) == "하나네요. 둘이네요. 셋이네요."
-    assert first_sentences("하나네요. 둘은 잘린", 3) == "하나네요. 둘은 잘린"  # fewer: nothing to cut
+
+
+def test_a_last_sentence_cut_off_by_max_tokens_is_dropped_and_a_finished_one_is_not():
+    assert first_sentences("하나네요. 둘은 잘린", 3) == "하나네요."
+    assert first_sentences("학습됐네요. DeepSeek-Prover-V2는 671B 파라미터의 Large", 3) == "학습됐네요."
+    assert first_sentences("하나네요. 둘도 끝났네요", 3) == "하나네요. 둘도 끝났네요"  # no period, yet finished
+    assert first_sentences("하나네요. (https://example.org/x)", 3) == "하나네요. (https://example.org/x)"
+    assert first_sentences("한 문장뿐인 잘린", 3) == "한 문장뿐인 잘린"  # nothing finished to keep instead
 
 
 def test_a_closing_remark_about_the_answer_is_not_part_of_it():
