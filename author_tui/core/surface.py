@@ -21,7 +21,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from author_tui.core.text import URL
+from author_tui.core.checks import SENTENCE_END
+from author_tui.core.text import HANGUL, URL
 
 HANGUL_BASE = 0xAC00
 FINAL_B, FINAL_SS = 17, 20  # the final consonants ㅂ and ㅆ, of a Hangul syllable's 28 finals
@@ -53,6 +54,16 @@ def _outside_urls(text: str) -> Callable[[int], bool]:
     """Whether a position of `text` is outside its URLs, which no rule here rewrites."""
     spans = [match.span() for match in URL.finditer(text)]
     return lambda at: not any(start <= at < end for start, end in spans)
+
+
+def _in_korean_sentence(text: str) -> Callable[[int], bool]:
+    """Whether a position of `text` is in a sentence with Hangul. The author's capitals are for terms in a
+    Korean sentence; an English sentence is prose ("Verifiers -- As Well Known As Process Reward Models":
+    a 0.5B dev draft left in English, capitalized word by word)."""
+    ends = [match.end() for match in SENTENCE_END.finditer(text)]
+    spans = [(start, end) for start, end in zip([0, *ends], [*ends, len(text)], strict=True)
+             if HANGUL.search(text, start, end)]
+    return lambda at: any(start <= at < end for start, end in spans)
 
 
 def _final(syllable: str) -> int:
@@ -104,11 +115,11 @@ class Spelling:
         return cls(lower, capitalized)
 
     def apply(self, text: str) -> str:
-        outside = _outside_urls(text)
+        outside, korean = _outside_urls(text), _in_korean_sentence(text)
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
-            if not outside(match.start()):
+            if not outside(match.start()) or not korean(match.start()):
                 return word
             capital = "-".join(part[:1].upper() + part[1:] for part in word.split("-"))
             return word if self.lower[word] > self.capitalized[capital] else capital

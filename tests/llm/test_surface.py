@@ -37,6 +37,10 @@ def test_latin_words_are_capitalized_unless_the_author_writes_them_in_lower_case
     # (the author is shown it as the model wrote it), "e.g.".
     kept = "https://github.com/a/b train.py Tanh(\\alpha) mHC 인ference e.g."
     assert spelling.apply(kept) == kept
+    # An English sentence is prose, not the author's terms: only the Korean sentence's words change.
+    assert spelling.apply("Verifiers are crucial for scaling. cold start가 문제네요.") == (
+        "Verifiers are crucial for scaling. Cold Start가 문제네요."
+    )
 
 
 def test_without_the_authors_notes_every_lower_case_word_is_capitalized():
