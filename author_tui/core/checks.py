@@ -233,9 +233,10 @@ def repeats_instructions(text: str, instructions: str, least: int = 12) -> bool:
     """Whether the text is a piece of the instructions: it holds one of their "~" placeholders ("~에",
     "~군요": in the author's 3,468 notes "~" before Hangul occurs once), or its letters and digits (no
     spaces or punctuation) are found in theirs. A 0.5B model answers with the patterns the instructions
-    quote, "~에 대한 분석. ~를 사용한 ~.", quotes dropped, which a verbatim comparison misses."""
+    quote, "~에 대한 분석. ~를 사용한 ~.", quotes dropped, which a verbatim comparison misses. Or it holds a
+    run of them as a copy does ("… 영어로 쓰네요 (MoE, RoPE, RL, Long Context).": a 0.5B dev draft)."""
     placeholders, letters = _instruction_marks(instructions)
-    if any(placeholder in text for placeholder in placeholders):
+    if any(placeholder in text for placeholder in placeholders) or (instructions and copied_run(text, instructions)):
         return True
     mine = _letters(text)
     return len(mine) >= least and mine in letters

@@ -260,6 +260,9 @@ def test_a_sentence_made_of_the_instructions_quoted_patterns_is_theirs_not_a_not
     assert not repeats_instructions("~에 대한 분석.", "")  # no instructions, nothing to repeat
     own = "라우터 초기화가 흥미롭네요."
     assert keep_own_sentences(f"{echo}\n\n{own}", [], instructions) == own
+    listed = instructions + "\n- 기술 용어는 영어 그대로 씁니다 (MoE, RoPE, RL, Long Context)."
+    echoed = f"{own} 우리는 기술 용어를 영어로 쓰네요 (MoE, RoPE, RL, Long Context)."
+    assert keep_own_sentences(echoed, [], listed) == own
     assert [w.message for w in check_draft(echo, "paper", instructions=instructions)][-1].startswith(
         "repeats the prompt's instructions"
     )
