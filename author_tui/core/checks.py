@@ -33,6 +33,9 @@ EXAMPLE_RUN = 30
 PARAPHRASE_SHARE = 0.2
 # How a sentence may end without its period: a Korean sentence ending, or a bracket (a URL, an aside).
 FINISHED_TAIL = re.compile(r"[요다죠까음함임)\]]$")
+# A model caught in a loop says the same 30 characters three times over (a 1.5B dev draft repeated one
+# clause until max_tokens cut it); 2 of the author's 3,090 notes do, each a term named three times.
+LOOP_RUN, LOOP_TIMES = 30, 3
 PLACEHOLDER = re.compile(r"~[\uac00-\ud7a3]")  # "~에", "~군요": a pattern the instructions quote
 # A word half Hangul, half English ("인ference", "시퀀encer"): a small model switching script mid-word. A
 # Hangul syllable runs straight into a lower-case Latin letter in 2 of the author's 3,468 notes ("교사teacher").
@@ -139,6 +142,9 @@ def check_draft(
             message = f"copies {what} word for word: {clip_text(run)}"
             warnings.append(OutputWarning("note", message, severe=True, unusable=example, from_example=example))
             break
+    looped = looped_run(text)
+    if looped:
+        warnings.append(OutputWarning("note", f"repeats itself: {clip_text(looped)}", severe=True))
     share = shared_grams(text, abstract)
     if share > PARAPHRASE_SHARE:
         message = f"rewords the abstract: {share:.0%} of its 8-character runs are the abstract's"
@@ -148,6 +154,16 @@ def check_draft(
     if invented:
         warnings.append(OutputWarning("note", f"not in the abstract: {', '.join(_unique(invented))}"))
     return warnings
+
+
+def looped_run(text: str) -> str:
+    """A run of LOOP_RUN characters (spaces squashed, URLs left out) said LOOP_TIMES times or more; "" if none."""
+    squashed = " ".join(URL.sub(" ", text).split())
+    for start in range(len(squashed) - LOOP_RUN + 1):
+        run = squashed[start : start + LOOP_RUN]
+        if squashed.count(run) >= LOOP_TIMES:
+            return run
+    return ""
 
 
 def shared_grams(text: str, source: str, n: int = 8, fold_case: bool = False) -> float:

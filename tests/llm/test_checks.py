@@ -285,3 +285,11 @@ def test_a_closing_remark_about_the_answer_is_not_part_of_it():
     assert clean_answer(f"Orthogonal routers stay balanced.\n\n{remark}") == "Orthogonal routers stay balanced."
     assert clean_answer("Note the router.\n\nNote: kept 16B.") == "Note the router."
     assert clean_answer("First paragraph.\n\nNothing to strip here.") == "First paragraph.\n\nNothing to strip here."
+
+
+def test_a_draft_caught_in_a_loop_repeats_itself():
+    clause = "도구 사용을 학습하도록 인터프리터처럼 활용하는 대신, "
+    looped = check_draft("RL로 " + clause * 4, "paper")
+    assert any(w.severe and w.message.startswith("repeats itself: 도구 사용을") for w in looped)
+    named = "Position Interpolation은 Position Interpolation과 달리 Position Interpolation을 넘어서네요."
+    assert not any(w.message.startswith("repeats itself") for w in check_draft(named, "paper"))

@@ -49,6 +49,7 @@ def test_the_draft_checks_that_trigger_a_retry_pass_nearly_all_of_the_authors_no
     assert flagged["copies"] / len(docs) < 0.05  # a quoted method name is not a copied sentence
     assert flagged["rewords"] / len(docs) < 0.02  # the paper's terms in a comment are not the abstract reworded
     assert flagged["a"] / len(docs) < 0.002  # "a word half Hangul, half English": 2 notes in 3,468
+    assert flagged["repeats"] / len(docs) < 0.002  # "repeats itself": a term named three times, 2 in 3,090
 
 
 def test_the_authors_tags_are_already_in_house_shape(corpus_dir):
