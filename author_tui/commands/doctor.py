@@ -89,12 +89,12 @@ def _settings(settings: Settings) -> Check:
 
 
 def _prompts(settings: Settings) -> Check:
+    from author_tui.llm import prompt_profile
     from author_tui.llm.prompts import DEFAULT_DIR, load_prompts
 
     templates = load_prompts(settings.prompts_dir)
-    profile = getattr(settings, "prompt_profile", None)
     where = settings.prompts_dir or DEFAULT_DIR
-    return True, f"{len(templates)} templates in {where}" + (f" (profile: {profile})" if profile else ""), ""
+    return True, f"{len(templates)} templates in {where} (profile: {prompt_profile(settings)})", ""
 
 
 def _archive(settings: Settings) -> Check:
