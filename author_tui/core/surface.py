@@ -50,10 +50,14 @@ def _starts_sentence(text: str, at: int) -> bool:
     return SENTENCE_START.search(text, max(0, at - START_WINDOW), at) is not None
 
 
+def _in_spans(spans: list[tuple[int, int]]) -> Callable[[int], bool]:
+    return lambda at: any(start <= at < end for start, end in spans)
+
+
 def _outside_urls(text: str) -> Callable[[int], bool]:
     """Whether a position of `text` is outside its URLs, which no rule here rewrites."""
-    spans = [match.span() for match in URL.finditer(text)]
-    return lambda at: not any(start <= at < end for start, end in spans)
+    in_url = _in_spans([match.span() for match in URL.finditer(text)])
+    return lambda at: not in_url(at)
 
 
 def _in_korean_sentence(text: str) -> Callable[[int], bool]:
@@ -61,9 +65,8 @@ def _in_korean_sentence(text: str) -> Callable[[int], bool]:
     Korean sentence; an English sentence is prose ("Verifiers -- As Well Known As Process Reward Models":
     a 0.5B dev draft left in English, capitalized word by word)."""
     ends = [match.end() for match in SENTENCE_END.finditer(text)]
-    spans = [(start, end) for start, end in zip([0, *ends], [*ends, len(text)], strict=True)
-             if HANGUL.search(text, start, end)]
-    return lambda at: any(start <= at < end for start, end in spans)
+    sentences = zip([0, *ends], [*ends, len(text)], strict=True)
+    return _in_spans([(start, end) for start, end in sentences if HANGUL.search(text, start, end)])
 
 
 def _final(syllable: str) -> int:
