@@ -31,6 +31,10 @@ EXAMPLE_RUN = 30
 # not a comment on it: 0.9 % of the author's 1,320 notes that have an abstract go past that (their mean is
 # 2.8 %), 3-4 of 30 drafts of each small model on the test split did.
 PARAPHRASE_SHARE = 0.2
+# The same, case ignored: a small model retypes the abstract's words in its own capitals ("Long Reasoning
+# Trajectories" for "long reasoning trajectories"), and the author's capitals are put on a draft after the
+# checks. More than 3 in 10 flags as few of the author's notes (0.9 %) as the case-sensitive fifth does.
+PARAPHRASE_SHARE_ANY_CASE = 0.3
 # How a sentence may end without its period: a Korean sentence ending, or a bracket (a URL, an aside).
 FINISHED_TAIL = re.compile(r"[요다죠까음함임)\]]$")
 # A model caught in a loop says the same 30 characters three times over (a 1.5B dev draft repeated one
@@ -115,7 +119,8 @@ def check_draft(
 ) -> list[OutputWarning]:
     """A drafted note: the basic note checks, then the author's kind of note: Korean (Hangul the majority
     of letters), 1-3 sentences, nothing copied from the paper or an example (a run of COPY_RUN characters)
-    or from the prompt's instructions, not the abstract reworded (PARAPHRASE_SHARE), and no number or URL
+    or from the prompt's instructions, not the abstract reworded (PARAPHRASE_SHARE, or
+    PARAPHRASE_SHARE_ANY_CASE with case ignored), and no number or URL
     that the paper (title and abstract) does not have."""
     text = note.strip()
     warnings = check_note(text, bounds)
@@ -145,10 +150,11 @@ def check_draft(
     looped = looped_run(text)
     if looped:
         warnings.append(OutputWarning("note", f"repeats itself: {clip_text(looped)}", severe=True))
-    share = shared_grams(text, abstract)
-    if share > PARAPHRASE_SHARE:
-        message = f"rewords the abstract: {share:.0%} of its 8-character runs are the abstract's"
-        warnings.append(OutputWarning("note", message, severe=True, degree=share))
+    share, any_case = shared_grams(text, abstract), shared_grams(text, abstract, fold_case=True)
+    if share > PARAPHRASE_SHARE or any_case > PARAPHRASE_SHARE_ANY_CASE:
+        shown = f"{share:.0%}" if share > PARAPHRASE_SHARE else f"{any_case:.0%} (case ignored)"
+        message = f"rewords the abstract: {shown} of its 8-character runs are the abstract's"
+        warnings.append(OutputWarning("note", message, severe=True, degree=any_case))
     invented = [n for n in NUMBER.findall(URL.sub(" ", text)) if n not in set(NUMBER.findall(URL.sub(" ", paper)))]
     invented += missing_urls(text, paper)
     if invented:

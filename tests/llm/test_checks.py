@@ -191,6 +191,24 @@ def test_a_draft_that_is_the_abstract_reworded_is_severe_and_the_papers_terms_al
     assert shared_grams("Context Window", "context window", fold_case=True) == 1
 
 
+def test_a_draft_retyping_the_abstract_in_its_own_capitals_rewords_it_all_the_same():
+    from author_tui.core.checks import check_draft, shared_grams
+
+    # The abstract's words in title case: no 20-character run and under a fifth of its 8-grams case-sensitive.
+    retyped = "Rotary Position Interpolation으로 The Context Window를 늘린 방법."
+    share, any_case = shared_grams(retyped, ABSTRACT), shared_grams(retyped, ABSTRACT, fold_case=True)
+    assert share <= 0.2 < 0.3 < any_case
+    warnings = check_draft(retyped, ABSTRACT, abstract=ABSTRACT)
+    assert [(w.message, w.severe, w.degree) for w in warnings] == [
+        (f"rewords the abstract: {any_case:.0%} (case ignored) of its 8-character runs are the abstract's",
+         True, any_case)
+    ]
+    # The paper's terms in the author's capitals inside a comment of its own are still fine.
+    comment = "RoPE Interpolation으로 Context Window를 늘리는 방법이군요. 길이 일반화가 어디까지 될지 궁금하네요."
+    assert shared_grams(comment, ABSTRACT, fold_case=True) <= 0.3
+    assert check_draft(comment, ABSTRACT, abstract=ABSTRACT) == []
+
+
 def test_only_not_being_in_the_language_is_severe():
     from author_tui.core.checks import badness, check_draft
 
