@@ -114,7 +114,9 @@ class Settings(BaseSettings):
     prompt_profile: str = "auto"
     """Which prompt files to use: "small" (prompts/*-small.md: short instructions, few examples, for the
     embedded model), "hosted" (prompts/draft.md etc., for capable models), or any <name> with files
-    <task>-<name>.md. "auto": small for the embedded model, hosted for a configured endpoint."""
+    <task>-<name>.md; names joined by commas fall back in turn ("medium,small": a task's -medium file, else
+    its -small one). "auto": hosted for a configured endpoint; for the embedded model, small for the 0.5B
+    and medium,small for the 1.5B (its own draft prompt)."""
 
     tag_rerank: bool | None = None
     """Let the model pick tags among the tag engine's candidates. Unset: yes for a configured endpoint and

