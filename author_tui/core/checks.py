@@ -137,15 +137,17 @@ def check_draft(
     if echoed:
         message = f"repeats the prompt's instructions: {clip_text(echoed[0])}"
         warnings.append(OutputWarning("note", message, severe=True))
-    # An example's sentence is about another paper: nothing of it can be kept, unlike a copied line of this
-    # paper's abstract (a 0.5B test draft ended as an example's sentence after four calls while an English
-    # answer counted as unusable and the copy only as severe).
-    sources = [(paper, "the abstract", False), *((example, "an example note", True) for example in examples)]
-    for source, what, example in sources:
-        run = copied_run(text, source)
-        if run:
-            message = f"copies {what} word for word: {clip_text(run)}"
-            warnings.append(OutputWarning("note", message, severe=True, unusable=example, from_example=example))
+    # Both are looked for: a draft that copies the abstract may copy an example too, and only the example
+    # makes it unusable. The paper's own words inside a run are not the example's (a similar past note
+    # names the same method): what is left of the run must still be COPY_RUN characters.
+    copied = copied_run(text, paper)
+    if copied:
+        warnings.append(OutputWarning("note", f"copies the abstract word for word: {clip_text(copied)}", severe=True))
+    for example in examples:
+        run = copied_run(text, example)
+        if run and len(run) - len(copied_run(run, paper)) >= COPY_RUN:
+            message = f"copies an example note word for word: {clip_text(run)}"
+            warnings.append(OutputWarning("note", message, severe=True, unusable=True, from_example=True))
             break
     looped = looped_run(text)
     if looped:

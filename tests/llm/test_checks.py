@@ -172,6 +172,36 @@ def test_a_draft_copying_an_example_note_names_it():
     ]
 
 
+def test_a_draft_copying_the_abstract_and_an_example_is_unusable_for_the_example():
+    from author_tui.core.checks import check_draft
+
+    example = "Speculative Decoding에서 Drafter를 Diffusion LM으로 교체한 시도군요 재미있네요."
+    note = (
+        "요약하자면 이 논문은 the context window with rotary 방식이고, "
+        "뒷부분은 Drafter를 Diffusion LM으로 교체한 시도군요 재미있네요."
+    )
+    warnings = check_draft(note, ABSTRACT, [example])
+    assert messages(warnings) == [
+        "note: copies the abstract word for word: the context window with rotary",
+        "note: copies an example note word for word: Drafter를 Diffusion LM으로 교체한 시도군요 재미있네요.",
+    ]
+    assert [(w.unusable, w.from_example) for w in warnings] == [(False, False), (True, True)]
+
+
+def test_a_run_the_example_shares_with_this_paper_is_not_a_copy_of_the_example():
+    from author_tui.core.checks import check_draft
+
+    # A similar past note names the same method as this paper: the words are this paper's too.
+    example = "예전에도 the context window with rotary 보간을 썼었죠."
+    note = (
+        "긴 문맥을 다루는 방법인데 결국 the context window with rotary 보간이라는 이야기군요. "
+        "길이 일반화가 어디까지 될지 궁금하네요."
+    )
+    warnings = check_draft(note, ABSTRACT, [example])
+    assert messages(warnings) == ["note: copies the abstract word for word: the context window with rotary"]
+    assert not any(w.from_example or w.unusable for w in warnings)
+
+
 def test_a_draft_that_is_the_abstract_reworded_is_severe_and_the_papers_terms_alone_are_not():
     from author_tui.core.checks import check_draft, shared_grams
 
