@@ -83,6 +83,7 @@ def build_authoring(
     `docs` defaults to the notes found in `settings.archive`; with none configured, the digests already
     written in the drafts dir (the author's own past days) are the archive. `tags=False` skips building
     the tag engine for callers that never suggest tags (it takes ~8 s over the author's 3,468 notes).
+    With no notes at all (a new author), the examples come from the prompt folder's starter.txt.
     The prompts are those of the active profile (`prompt_profile`). `tag_engine`: one the caller built
     already (`author-tui tags` ranks with it too), used instead of building another.
     """
@@ -94,6 +95,8 @@ def build_authoring(
     if docs is None:
         docs = load_docs(settings)
     similar, engine = _archive_helpers(docs, tags and tag_engine is None)
+    if similar is None:
+        similar = _starter_examples(settings)
     client = build_client(settings, on_call)
     return Authoring(client, prompts, similar=similar, tags=tag_engine or engine, rerank_tags=rerank_tags(settings))
 
@@ -135,6 +138,20 @@ def _archive_helpers(docs: Sequence[ArchiveDoc], tags: bool) -> tuple[SimilarNot
     from author_tui.core.tags import TagEngine
 
     return SimilarityIndex.build(docs), TagEngine.build(docs) if tags else None
+
+
+def _starter_examples(settings: Settings) -> SimilarNotes | None:
+    """Worked examples for an author with no notes yet: the prompt folder's starter.txt, two entries in the
+    house format written for author-tui. Without any example the embedded 0.5B drafts in English (10 % of
+    the dev window's drafts were Korean), and an entry whose note has no Hangul cannot be saved. Examples
+    only: the tag engine is not built from them, so they suggest no tags of their own."""
+    from author_tui.core.retrieval import SimilarityIndex
+    from author_tui.llm.prompts import starter_path
+    from author_tui.store.archive import load_archive
+
+    path = starter_path(settings.prompts_dir)
+    docs = load_archive([path]) if path is not None else []
+    return SimilarityIndex.build(docs) if docs else None
 
 
 def is_loopback(url: str) -> bool:

@@ -15,6 +15,8 @@ from author_tui.errors import PromptError
 # a wheel carries the files themselves. Found through importlib.resources, so any kind of install has them.
 DEFAULT_DIR = Path(str(files("author_tui") / "prompts"))
 REQUIRED = ("draft", "translate", "tags")
+# Worked examples while the author's archive has no notes yet: a digest in the house format, to edit or delete.
+STARTER = "starter.txt"
 
 
 def load_prompts(folder: Path | None = None) -> dict[str, PromptTemplate]:
@@ -33,3 +35,9 @@ def load_prompts(folder: Path | None = None) -> dict[str, PromptTemplate]:
             hint="each needs a file with 'name: <task>' in its front matter",
         )
     return templates
+
+
+def starter_path(folder: Path | None = None) -> Path | None:
+    """The folder's starter examples (STARTER), or None when it has none."""
+    path = (Path(folder) if folder else DEFAULT_DIR) / STARTER
+    return path if path.is_file() else None

@@ -44,9 +44,13 @@ def main() -> int:
             result = run([str(work / "venv" / "bin" / "author-tui"), "draft", "--title", "Long context, small model",
                           "--authors", "A. Author", "--abstract", "We extend the context of a small model."],
                          cwd=str(home.parent), env=env, capture_output=True)
+            sent = " ".join(str(m["content"]) for body in server.requests for m in body.get("messages", []))
         shutil.rmtree(home, ignore_errors=True)
     out = result.stdout
     missing = [what for what in (NOTE, ENGLISH, "#long-context") if what not in out]
+    # No notes in the new home: the draft's examples are the shipped prompts/starter.txt (its first note).
+    starter_note = (ROOT / "prompts" / "starter.txt").read_text(encoding="utf-8").splitlines()[4]
+    missing += [] if starter_note in sent else ["the starter examples in the prompt"]
     if missing:
         print(f"wheel smoke: FAILED, the drafted entry lacks {missing}:\n{out}\n{result.stderr}", file=sys.stderr)
         return 1
