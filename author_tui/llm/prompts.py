@@ -21,7 +21,7 @@ STARTER = "starter.txt"
 
 def load_prompts(folder: Path | None = None) -> dict[str, PromptTemplate]:
     """Every `*.md` template in the folder by name; the three the use cases need must be there."""
-    folder = Path(folder) if folder else DEFAULT_DIR
+    folder = _folder(folder)
     if not folder.is_dir():
         raise PromptError(f"prompt folder {folder} does not exist", hint="set prompts_dir to the prompts/ folder")
     templates = {}
@@ -39,5 +39,10 @@ def load_prompts(folder: Path | None = None) -> dict[str, PromptTemplate]:
 
 def starter_path(folder: Path | None = None) -> Path | None:
     """The folder's starter examples (STARTER), or None when it has none."""
-    path = (Path(folder) if folder else DEFAULT_DIR) / STARTER
+    path = _folder(folder) / STARTER
     return path if path.is_file() else None
+
+
+def _folder(folder: Path | None) -> Path:
+    """The configured prompt folder, else the one shipped with author-tui."""
+    return Path(folder) if folder else DEFAULT_DIR

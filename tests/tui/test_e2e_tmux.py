@@ -186,17 +186,9 @@ def tags_filled(screen: str) -> bool:
     return at is not None and at + 1 < len(lines) and lines[at + 1].lstrip("│ ").startswith("#")
 
 
-@pytest.mark.local_model
-def test_esc_after_an_embedded_draft_all_offers_to_discard(tmux: Tmux, tmp_path: Path) -> None:
-    """Issue 11 item 7, as reported: no key (the embedded 0.5B), paste, ctrl+r, wait for the tags, then Esc
-    must ask before discarding, and discarding goes back to the day."""
-    missing = embedded_model_missing()
-    if missing:
-        pytest.skip(missing)
-    archive = tmp_path / "archive" / "2025-06-17.txt"
-    archive.parent.mkdir()
-    archive.write_text("2025년 6월 17일\nRotary position scaling\n(A)\nWe scale rotary embeddings for long context.\n"
-                       "RoPE 스케일링으로 긴 문맥을 늘렸네요.\n#long-context", encoding="utf-8")
+def draft_all_in_the_embedded_tui(tmux: Tmux, tmp_path: Path) -> None:
+    """A new author's first run with no key (the embedded 0.5B, no archive, no digests yet): open 2025-06-18,
+    paste PASTE, ctrl+s to the entry, ctrl+r, and wait until the note, the English and the tags are in."""
     env = {
         "PYTHONPATH": str(ROOT),
         "TERM": "xterm-256color",
@@ -216,6 +208,16 @@ def test_esc_after_an_embedded_draft_all_offers_to_discard(tmux: Tmux, tmp_path:
     tmux.keys("C-r")
     tmux.wait_for(lambda s: tags_filled(s) and "waiting for the model" not in s, timeout=240)
     time.sleep(1.0)  # the worker's last message lands right after the tags
+
+
+@pytest.mark.local_model
+def test_esc_after_an_embedded_draft_all_offers_to_discard(tmux: Tmux, tmp_path: Path) -> None:
+    """Issue 11 item 7, as reported: no key (the embedded 0.5B), paste, ctrl+r, wait for the tags, then Esc
+    must ask before discarding, and discarding goes back to the day."""
+    missing = embedded_model_missing()
+    if missing:
+        pytest.skip(missing)
+    draft_all_in_the_embedded_tui(tmux, tmp_path)
     tmux.keys("Escape")
     tmux.wait_for(lambda s: "Discard the unsaved changes to this entry?" in s)
     tmux.keys("y")
@@ -228,33 +230,15 @@ def test_esc_after_an_embedded_draft_all_offers_to_discard(tmux: Tmux, tmp_path:
 def test_an_embedded_draft_all_gives_an_entry_that_saves(tmux: Tmux, tmp_path: Path) -> None:
     """Issue 10, done when: no key (the embedded 0.5B), paste, ctrl+r drafts the note, the English and the
     tags, and ctrl+s saves the entry into the day's digest: a Korean note, English without Hangul, tags.
-    A new author's first run: no archive and no digests yet, so the worked examples are prompts/starter.txt
-    (with none, the 0.5B drafted this paper in English four times over and the entry could not be saved)."""
+    With no notes the worked examples are prompts/starter.txt (with none, the 0.5B drafted this paper in
+    English four times over and the entry could not be saved)."""
     from author_tui.core.digest import parse
     from author_tui.core.text import has_hangul
 
     missing = embedded_model_missing()
     if missing:
         pytest.skip(missing)
-    env = {
-        "PYTHONPATH": str(ROOT),
-        "TERM": "xterm-256color",
-        "AUTHOR_TUI_CONFIG": str(tmp_path / "config.toml"),
-        "AUTHOR_TUI_CACHE_DIR": str(tmp_path / "cache"),
-        "AUTHOR_TUI_DRAFTS_DIR": str(tmp_path / "drafts"),
-        "AUTHOR_TUI_DATA_DIR": str(tmp_path / "data"),
-    }
-    tmux.start([sys.executable, "-m", "author_tui", "edit", "--date", "2025-06-18"], env, tmp_path)
-    tmux.wait_for(lambda s: "No entries yet" in s and "(ready)" in s, timeout=240)
-    tmux.keys("p")
-    tmux.wait_for(lambda s: "Paste the paper" in s)
-    tmux.paste(PASTE, tmp_path)
-    tmux.wait_for(lambda s: "Title:Scaling" in s)
-    tmux.keys("C-s")
-    tmux.wait_for(lambda s: "Preview (as it will be written)" in s)
-    tmux.keys("C-r")
-    tmux.wait_for(lambda s: tags_filled(s) and "waiting for the model" not in s, timeout=240)
-    time.sleep(1.0)  # the worker's last message lands right after the tags
+    draft_all_in_the_embedded_tui(tmux, tmp_path)
     tmux.keys("C-s")
     tmux.wait_for(lambda s: "Saved" in s)
     tmux.keys("Escape")
