@@ -32,6 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol
 
+from author_tui.core.acronyms import Acronyms
 from author_tui.core.checks import (
     DEFAULT_BOUNDS,
     Bounds,
@@ -135,7 +136,8 @@ class Authoring:
             return first_sentences(own, self.bounds.sentences_max)
 
         result = self._free_text("draft", values, NoteDraft, "note", shots, checked, on_delta, cancel, fresh, finish)
-        return replace(result, value=NoteDraft(note=self._in_house_style(template, result.value.note)))
+        note = self._in_house_style(template, result.value.note, paper.abstract)
+        return replace(result, value=NoteDraft(note=note))
 
     def translate(
         self,
@@ -197,9 +199,13 @@ class Authoring:
 
     # --- internals ----------------------------------------------------------------------------------
 
-    def _in_house_style(self, template: PromptTemplate, note: str) -> str:
+    def _in_house_style(self, template: PromptTemplate, note: str, abstract: str) -> str:
         """The profile's surface rules (core.surface), put on the chosen draft after the checks have read it:
-        `endings: casual` for the author's register, `capitalize: author` for the author's Latin spelling."""
+        `acronyms: author` for the abstract's long forms and plural acronyms as the author writes them
+        (core.acronyms), `endings: casual` for the author's register, `capitalize: author` for the author's
+        Latin spelling."""
+        if template.param("acronyms") == "author":
+            note = self._acronyms.apply(note, abstract)
         if template.param("endings") == "casual":
             note = casual_endings(note)
         if template.param("capitalize") == "author" and self._spelling is not None:
@@ -218,6 +224,11 @@ class Authoring:
         """How the author writes English words now: the latest SPELLING_NOTES translations."""
         translations = [doc.entry.english for doc in self._by_date if doc.entry.has_english][-SPELLING_NOTES:]
         return EnglishSpelling.of_translations(translations) if translations else None
+
+    @functools.cached_property
+    def _acronyms(self) -> Acronyms:
+        """The author's acronym habits, from the latest SPELLING_NOTES notes (none: every plural singular)."""
+        return Acronyms.of_notes(doc.entry.note for doc in self._by_date[-SPELLING_NOTES:] if doc.entry.has_note)
 
     @functools.cached_property
     def _spelling(self) -> Spelling | None:

@@ -479,6 +479,18 @@ def test_a_profiles_surface_rules_put_the_authors_register_and_spelling_on_the_c
     assert authoring(client, prompts).draft_note(PAPER).value.note == plain.note
 
 
+def test_a_profiles_acronym_rule_writes_the_abstracts_long_forms_as_the_author_does(prompts):
+    draft = small_template("draft", "acronyms: author\nretry: false\n", "{{ abstract }}")
+    abstract = "We extend the context window with rotary position embeddings (RoPE)."
+    paper = PAPER.model_copy(update={"abstract": abstract})
+    answer = NoteDraft(note="Rotary Position Embeddings를 보간해서 길이를 늘렸군요.")
+    client = QueueClient(answer)
+    result = authoring(client, {**prompts, "draft": draft}).draft_note(paper)
+    assert result.value.note == "RoPE를 보간해서 길이를 늘렸군요."
+    client = QueueClient(answer, answer)  # a profile without it (whose retry asks once more): as written
+    assert authoring(client, prompts).draft_note(paper).value.note == answer.note
+
+
 def test_a_profiles_spelling_puts_a_translations_terms_in_the_case_of_the_authors_english(prompts):
     translate = small_template("translate", "capitalize: author\nretry: false\n", "{{ note }}")
     english = [d.model_copy(update={"english": "A long context method with rotary interpolation."}) for d in DOCS]

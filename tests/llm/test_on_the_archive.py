@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from author_tui.core.acronyms import Acronyms, definitions
 from author_tui.core.checks import check_draft, check_note, check_translation
 from author_tui.core.digest import parse, render_entry
 from author_tui.core.model import Entry
@@ -84,3 +85,22 @@ def test_the_authors_english_spelling_learned_before_2025_leaves_the_authors_202
     """Lower-casing a translation's terms (core.surface) must be the author's habit in English, not a new one."""
     words, changed = respelled_2025(corpus_dir, lambda entry: entry.english, EnglishSpelling.of_translations)
     assert words > 1000 and changed / words < 0.01  # 0.24 %
+
+
+def test_where_the_author_names_a_term_the_abstract_defines_the_note_says_its_acronym(corpus_dir):
+    """Writing a draft's long forms as the abstract's acronyms (core.acronyms) must be the author's habit: of
+    the defined terms a note names, the author writes the acronym for most, and the rule learned from the
+    author's notes leaves nearly every note of theirs as written."""
+    docs = [d.entry for d in load_archive([corpus_dir]) if d.entry.has_note and d.entry.abstract]
+    acronym = long = 0
+    for entry in docs:
+        for words, short in definitions(entry.abstract).items():
+            spelled = r"[\s-]+".join(map(re.escape, re.split(r"[\s-]+", words.rstrip("s"))))
+            if re.search(rf"(?<![A-Za-z]){re.escape(short)}(?![a-rt-zA-Z])", entry.note):
+                acronym += 1
+            elif re.search(spelled, entry.note, re.IGNORECASE):
+                long += 1
+    assert acronym + long > 300 and acronym / (acronym + long) > 0.75  # 317 to 68
+    habits = Acronyms.of_notes(entry.note for entry in docs)
+    changed = sum(habits.apply(entry.note, entry.abstract) != entry.note for entry in docs)
+    assert changed / len(docs) < 0.03
