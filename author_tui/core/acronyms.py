@@ -61,7 +61,10 @@ def definitions(abstract: str) -> dict[str, str]:
 
 
 def _particle(acronym: str, particle: str) -> str:
-    """The particle as it sounds after the acronym's last letter: "MDM은", "LLM으로", "RL로", "MoE는"."""
+    """The particle as it sounds after the acronym's last letter: "MDM은", "LLM으로", "RL로", "MoE는". After a
+    lower-case letter or a digit ("GFlowNets", "GPT-3") the sound is a word's or a number's: the model's stays."""
+    if not acronym[-1].isupper():
+        return particle
     consonant = acronym[-1] in FINAL_CONSONANT
     plain = AFTER_VOWEL.get(particle, particle)
     if plain == "으로":

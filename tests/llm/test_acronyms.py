@@ -9,12 +9,12 @@ from author_tui.core.acronyms import Acronyms, definitions
 ABSTRACT = (
     "We study masked diffusion models (MDMs) trained with Reinforcement Learning (RL) and Chain-of-Thought (CoT) "
     "prompts, in large language models (LLMs) with Multi-head Latent Attention (MLA) and Mixture-of-Experts (MoE), "
-    "scored by reward models (RMs)."
+    "scored by reward models (RMs), sampled by Generative Flow Networks (GFlowNets)."
 )
 # The author's notes: these acronyms written as acronyms, "Reward Model" spelled out, "FLOPs" in the plural.
 AUTHOR = Acronyms.of_notes(
     [
-        "MDM으로 RL을 하는군요. CoT와 LLM, MLA.",
+        "MDM으로 RL을 하는군요. CoT와 LLM, MLA, GFlowNets.",
         "MoE 라우터를 바꾼 방법이네요. Reward Model을 학습시켰군요. Reward Model이 문제죠.",
         "FLOPs를 줄였네요. FLOPs 대비 성능. RM. https://x.org/Multi-head-Latent-Attention",
     ]
@@ -30,6 +30,7 @@ def test_an_abstracts_acronyms_are_read_with_the_words_that_spell_them():
         "Multi-head Latent Attention": "MLA",  # "head" is skipped
         "Mixture-of-Experts": "MoE",
         "reward models": "RM",
+        "Generative Flow Networks": "GFlowNets",  # not a plural of capitals: as the abstract writes it
     }
     assert definitions("A model (ours) and the Value (V) of (AB)") == {}  # no acronym its words spell
 
@@ -42,6 +43,7 @@ def test_an_abstracts_acronyms_are_read_with_the_words_that_spell_them():
         ("MDMs와 reinforcement learning으로 학습.", "MDM과 RL로 학습."),  # R is 알: 로, not 으로
         ("Large Language Models로 mixture-of-experts가 있네요.", "LLM으로 MoE가 있네요."),
         ("Multi-Head Latent Attention이군요", "MLA이군요"),  # 이 before 군요 is not a particle here
+        ("Generative Flow Networks은", "GFlowNets은"),  # after a lower-case letter the model's particle stays
         ("LLMs와 VLMs를 쓴 Eso-LMs", "LLM과 VLM을 쓴 Eso-LMs"),  # a plural acronym in the singular, not in a name
         # The author's own habit: "Reward Model" spelled out, "FLOPs" in the plural.
         ("Reward Models를 FLOPs로", "Reward Models를 FLOPs로"),
