@@ -32,8 +32,10 @@ FORMAL_B = re.compile(r"([가-힣])니다(?=[.!]?(?:\s|$))")
 COPULA = re.compile(r"([가-힣])입니다(?=[.!]?(?:\s|$))")
 # A lower-case Latin word standing on its own: not inside a URL, a file name, a LaTeX command (\alpha) or a
 # mixed-case name (mHC), and not right after Hangul, where it is a spliced word ("인ference") the author
-# must still be shown.
-LOWER_WORD = re.compile(r"(?<![A-Za-z0-9./@_\\\-가-힣])[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?![A-Za-z0-9@_/]|\.[A-Za-z])")
+# must still be shown; nor a possessive's "s" ("Chinchilla's").
+LOWER_WORD = re.compile(
+    r"(?<![A-Za-z0-9./@_\\\-가-힣])(?<![A-Za-z]['’])[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?![A-Za-z0-9@_/]|\.[A-Za-z])"
+)
 CAPITALIZED_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Z][a-z0-9]*(?:-[A-Za-z0-9]+)*")
 # An English word standing on its own (not in a URL, a file name or a mixed-case name such as "LLaDA"), and
 # where a sentence starts, so a word there is capitalized for the sentence and not for itself.

@@ -34,8 +34,8 @@ def test_latin_words_are_capitalized_unless_the_author_writes_them_in_lower_case
         "Long Chain of Thought와 Cold-Start 문제, o1 vs GPT"
     )
     # Left as they are: a URL, a file name, a LaTeX command, a mixed-case name, a word spliced into Hangul
-    # (the author is shown it as the model wrote it), "e.g.".
-    kept = "https://github.com/a/b train.py Tanh(\\alpha) mHC 인ference e.g."
+    # (the author is shown it as the model wrote it), "e.g.", a possessive's "s".
+    kept = "https://github.com/a/b train.py Tanh(\\alpha) mHC 인ference e.g. Chinchilla's Law에서"
     assert spelling.apply(kept) == kept
     # An English sentence is prose, not the author's terms: only the Korean sentence's words change.
     assert spelling.apply("Verifiers are crucial for scaling. cold start가 문제네요.") == (
