@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from author_tui.core.text import URL
+from author_tui.core.text import URL, outside_urls
 
 # "Masked Diffusion Models (MDMs)", "Chain-of-Thought (CoT)": an abstract defining an acronym, the long
 # form's words right before the parenthesis (which of them belong to it, `definitions` decides).
@@ -80,10 +80,10 @@ def _long_form(words: str) -> str:
 def _write_as(text: str, named: str, acronym: str) -> str:
     """Every `named` (a pattern) outside a URL as the acronym, with the particle after it in tune."""
     term = re.compile(rf"(?<![A-Za-z0-9-])(?:{named})(?![A-Za-z0-9]){PARTICLE}", re.IGNORECASE)
-    urls = [match.span() for match in URL.finditer(text)]
+    outside = outside_urls(text)
 
     def short(match: re.Match[str]) -> str:
-        if any(start <= match.start() < end for start, end in urls):
+        if not outside(match.start()):
             return match.group(0)
         particle = match.group("particle")
         return acronym + (_particle(acronym, particle) if particle else "")

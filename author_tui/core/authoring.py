@@ -226,16 +226,20 @@ class Authoring:
         return EnglishSpelling.of_translations(translations) if translations else None
 
     @functools.cached_property
+    def _latest_notes(self) -> list[str]:
+        """The author's latest SPELLING_NOTES notes, for how the author writes now (the habits change)."""
+        return [doc.entry.note for doc in self._by_date[-SPELLING_NOTES:] if doc.entry.has_note]
+
+    @functools.cached_property
     def _acronyms(self) -> Acronyms:
-        """The author's acronym habits, from the latest SPELLING_NOTES notes (none: every plural singular)."""
-        return Acronyms.of_notes(doc.entry.note for doc in self._by_date[-SPELLING_NOTES:] if doc.entry.has_note)
+        """The author's acronym habits (no notes: every plural acronym singular)."""
+        return Acronyms.of_notes(self._latest_notes)
 
     @functools.cached_property
     def _spelling(self) -> Spelling | None:
         """How the author writes Latin words now: the latest SPELLING_NOTES notes (the author's habits
         change: capitalized Latin words went from 35 % of a note's in 2023 to 95 % since 2024)."""
-        notes = [doc.entry.note for doc in self._by_date[-SPELLING_NOTES:] if doc.entry.has_note]
-        return Spelling.of_notes(notes) if notes else None
+        return Spelling.of_notes(self._latest_notes) if self._latest_notes else None
 
     @functools.cached_property
     def _by_date(self) -> list[ArchiveDoc]:

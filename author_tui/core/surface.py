@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from author_tui.core.checks import SENTENCE_END
-from author_tui.core.text import HANGUL, URL
+from author_tui.core.text import HANGUL, URL, outside_urls
 
 HANGUL_BASE = 0xAC00
 FINAL_B, FINAL_SS = 17, 20  # the final consonants ㅂ and ㅆ, of a Hangul syllable's 28 finals
@@ -54,12 +54,6 @@ def _starts_sentence(text: str, at: int) -> bool:
 
 def _in_spans(spans: list[tuple[int, int]]) -> Callable[[int], bool]:
     return lambda at: any(start <= at < end for start, end in spans)
-
-
-def _outside_urls(text: str) -> Callable[[int], bool]:
-    """Whether a position of `text` is outside its URLs, which no rule here rewrites."""
-    in_url = _in_spans([match.span() for match in URL.finditer(text)])
-    return lambda at: not in_url(at)
 
 
 def _in_korean_sentence(text: str) -> Callable[[int], bool]:
@@ -120,7 +114,7 @@ class Spelling:
         return cls(lower, capitalized)
 
     def apply(self, text: str) -> str:
-        outside, korean = _outside_urls(text), _in_korean_sentence(text)
+        outside, korean = outside_urls(text), _in_korean_sentence(text)
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
@@ -156,7 +150,7 @@ class EnglishSpelling:
         return cls(lower, capitalized)
 
     def apply(self, text: str) -> str:
-        outside = _outside_urls(text)
+        outside = outside_urls(text)
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from author_tui.errors import FormatError
 
@@ -16,6 +16,12 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 URL = re.compile(r"https?://[^\s)\]>\"']+")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:[%xX×BKMT])?")
 LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9@+.\-_/]*[A-Za-z0-9+]|[A-Za-z]")
+
+
+def outside_urls(text: str) -> Callable[[int], bool]:
+    """Whether a position of `text` is outside its URLs, which no rule that rewrites a draft touches."""
+    spans = [match.span() for match in URL.finditer(text)]
+    return lambda at: not any(start <= at < end for start, end in spans)
 
 
 def swap_terms(text: str, terms: Mapping[str, str]) -> str:
